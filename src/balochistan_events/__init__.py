@@ -1,0 +1,26 @@
+"""balochistan-events: an attributed-claims conflict dataset and the tools that validate and release it.
+
+    >>> import balochistan_events as be
+    >>> tables = be.load()                # events, actors, sources, claims as typed DataFrames
+    >>> report = be.validate_package(".")
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+__all__ = ["load", "validate_package", "pandera_schemas", "PackageError"]
+
+from .errors import PackageError
+
+
+def __getattr__(name):
+    # Imports stay lazy so that `balochistan-events --help` and the CLI start quickly.
+    if name == "load":
+        from .loader import load
+        return load
+    if name == "validate_package":
+        from .validate import validate_package
+        return validate_package
+    if name == "pandera_schemas":
+        from .pandera_schema import pandera_schemas
+        return pandera_schemas
+    raise AttributeError(name)

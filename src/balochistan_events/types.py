@@ -1,0 +1,86 @@
+"""Table Schema field types: parsing text cells into typed Arrow arrays, and the matching Arrow /
+pandas types. One place for the type system, used by validation, load() and the Parquet writer."""
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# Lexical forms from the Table Schema v2 spec (defaults, no custom formats).
+_INTEGER = r"^[+-]?[0-9]{1,18}$"
+_NUMBER = r"^[+-]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))([eE][+-]?[0-9]+)?$|^(NaN|INF|-INF)$"
+_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_DATETIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?$"
+_TIME = r"^[0-9]{2}:[0-9]{2}:[0-9]{2}$"
+_YEAR = r"^[0-9]{4}$"
+DEFAULT_TRUE = ["true", "True", "TRUE", "1"]
+DEFAULT_FALSE = ["false", "False", "FALSE", "0"]
+
+EXPECTED = {
+    "integer": "a whole number, e.g. 12",
+    "number": "a number, e.g. 29.8",
+    "boolean": "true or false",
+    "date": "a date as YYYY-MM-DD",
+    "datetime": "a date-time as YYYY-MM-DDThh:mm:ssZ",
+    "time": "a time as hh:mm:ss",
+    "year": "a year as YYYY",
+}
+
+
+def arrow_type(field: dict) -> pa.DataType:
+    t = field.get("type", "string")
+    return {
+        "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(), "date": pa.date32(),
+        "datetime": pa.timestamp("s", tz="UTC"), "year": pa.int64(), "time": pa.time32("s"),
+    }.get(t, pa.string())
+
+
+def missing_mask(values: pa.Array, missing: list[str]) -> pa.Array:
+    if not missing:
+        return pa.array(np.zeros(len(values), dtype=bool))
+    return pc.is_in(values, value_set=pa.array(missing, pa.string()))
+
+
+def parse(values: pa.Array, field: dict, missing: list[str]):
+    """Parse a text column. Returns (typed array with nulls for missing and bad cells,
+    boolean mask of cells that are present but not of the field's type)."""
+    is_missing = missing_mask(values, missing)
+    present = pc.if_else(is_missing, pa.scalar(None, pa.string()), values)
+    t = field.get("type", "string")
+    if t in ("string", "any") or t not in EXPECTED:
+        return present, pa.array(np.zeros(len(values), dtype=bool))
+    if t == "boolean":
+        trues = field.get("trueValues", DEFAULT_TRUE)
+        falses = field.get("falseValues", DEFAULT_FALSE)
+        is_true = pc.is_in(present, value_set=pa.array(trues, pa.string()))
+        is_false = pc.is_in(present, value_set=pa.array(falses, pa.string()))
+        ok = pc.or_(is_true, is_false)
+        typed = pc.if_else(ok, is_true, pa.scalar(None, pa.bool_()))
+    else:
+        pattern = {"integer": _INTEGER, "number": _NUMBER, "date": _DATE, "datetime": _DATETIME,
+                   "time": _TIME, "year": _YEAR}[t]
+        ok = pc.fill_null(pc.match_substring_regex(present, pattern), False)
+        candidates = pc.if_else(ok, present, pa.scalar(None, pa.string()))
+        if t in ("integer", "year"):
+            typed = pc.cast(candidates, pa.int64())
+        elif t == "number":
+            typed = pc.cast(pc.replace_substring(candidates, "INF", "inf"), pa.float64())
+        elif t == "date":
+            ts = pc.strptime(candidates, format="%Y-%m-%d", unit="s", error_is_null=True)
+            # strptime rolls 2026-02-30 over to March; a round trip catches impossible days
+            same = pc.equal(pc.strftime(ts, format="%Y-%m-%d"), candidates)
+            typed = pc.if_else(pc.fill_null(same, False), pc.cast(ts, pa.date32()), pa.scalar(None, pa.date32()))
+        elif t == "datetime":
+            norm = pc.replace_substring_regex(candidates, r"\.[0-9]+", "")
+            norm = pc.replace_substring_regex(norm, "Z$", "+00:00")
+            norm = pc.replace_substring_regex(norm, r"([+-][0-9]{2}):([0-9]{2})$", r"\1\2")
+            has_tz = pc.match_substring_regex(norm, r"[+-][0-9]{4}$")
+            norm = pc.if_else(pc.fill_null(has_tz, False), norm, pc.binary_join_element_wise(norm, "+0000", ""))
+            typed = pc.strptime(norm, format="%Y-%m-%dT%H:%M:%S%z", unit="s", error_is_null=True)
+        else:  # time
+            ts = pc.strptime(pc.binary_join_element_wise("1970-01-01T", candidates, ""), format="%Y-%m-%dT%H:%M:%S",
+                             unit="s", error_is_null=True)
+            typed = pc.cast(pc.cast(ts, pa.int64()), pa.time32("s"))
+        ok = pc.and_(ok, pc.is_valid(typed))
+    bad = pc.and_(pc.is_valid(present), pc.invert(pc.fill_null(ok, False)))
+    return typed, pc.fill_null(bad, False)
