@@ -84,3 +84,57 @@ def parse(values: pa.Array, field: dict, missing: list[str]):
         ok = pc.and_(ok, pc.is_valid(typed))
     bad = pc.and_(pc.is_valid(present), pc.invert(pc.fill_null(ok, False)))
     return typed, pc.fill_null(bad, False)
+
+
+def arrow_schema(resource) -> pa.Schema:
+    """The Arrow schema of a table, derived from its Table Schema (used for Parquet)."""
+    fields = []
+    for f in resource.fields:
+        required = f.get("constraints", {}).get("required", False)
+        meta = {b"description": f.get("description", "").encode("utf-8")}
+        fields.append(pa.field(f["name"], arrow_type(f), nullable=not required, metadata=meta))
+    return pa.schema(fields)
+
+
+def is_coded(field: dict) -> bool:
+    """Coded fields (a closed list of values) become categoricals in pandas and factors in R."""
+    return "enum" in field.get("constraints", {})
+
+
+def to_pandas(typed: dict[str, pa.Array], resource):
+    """Typed DataFrame in schema column order: dates as datetime64, coded fields categorical with the
+    schema's codes as categories, integers nullable (Int64), booleans nullable, text as string."""
+    import pandas as pd
+
+    columns = {}
+    for f in resource.fields:
+        name = f["name"]
+        if name not in typed:
+            continue
+        arr = typed[name]
+        t = f.get("type", "string")
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        if pa.types.is_dictionary(arr.type):
+            arr = arr.dictionary_decode()
+        if is_coded(f):
+            codes = f["constraints"]["enum"]
+            if t in ("integer", "year"):
+                s = pd.Series(arr.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get))
+            else:
+                s = pd.Series(arr.to_pylist(), dtype=object)
+            s = pd.Series(pd.Categorical(s, categories=codes), name=name)
+        elif t in ("integer", "year"):
+            s = arr.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+        elif t == "number":
+            s = arr.to_pandas(types_mapper={pa.float64(): pd.Float64Dtype()}.get)
+        elif t == "boolean":
+            s = arr.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
+        elif t == "date":
+            s = pd.Series(arr.cast(pa.timestamp("s")).to_pandas(), name=name)
+        elif t == "datetime":
+            s = arr.to_pandas()
+        else:
+            s = pd.Series(arr.cast(pa.string()).to_pandas(), dtype="string")
+        columns[name] = pd.Series(s, name=name).reset_index(drop=True)
+    return pd.DataFrame(columns)

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Install everything the test suite needs, then run it. The README's test command and .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# System packages: R (the R loader is tested in real R) and Chromium (the report is opened headless).
+# --no-install-recommends: with recommends, r-base-core pulls in hundreds of packages.
+apt_packages=(r-base-core r-cran-jsonlite r-cran-readr chromium)
+missing=()
+for pkg in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing ${missing[*]} (apt)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "warning: missing system packages ${missing[*]}; tests needing them will fail under CI=true" >&2
+  fi
+fi
+
+python3 -m pip install -q --disable-pip-version-check -e ".[test]"
+
+set +e
+python3 -m pytest -q "$@"
+rc=$?
+set -e
+if [ $rc -eq 5 ]; then
+  echo "pytest collected no tests: treating as a failure" >&2
+  exit 1
+fi
+exit $rc

@@ -1,0 +1,81 @@
+"""pandera schemas generated from schemas/*.json, for analysts who want to check their own frames.
+
+pandera's from_frictionless_schema is pinned to frictionless 4 and fails with 5.x, so the mapping is
+ours. The checks wrap the same vectorised functions the validator uses (constraints.py), so a frame
+passes here exactly when its cells would pass `balochistan-events validate`'s constraint checks.
+
+    >>> import balochistan_events as be
+    >>> schemas = be.pandera_schemas()                 # doctest: +SKIP
+    >>> schemas["claims"].validate(my_claims, lazy=True)   # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from .constraints import CONSTRAINTS
+from .descriptor import Resource
+from .types import arrow_type, is_coded
+
+
+def _as_arrow(series, field: dict) -> pa.Array:
+    import pandas as pd
+
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype(object)
+    arr = pa.array(series, from_pandas=True)
+    target = arrow_type(field)
+    if pa.types.is_timestamp(arr.type) and pa.types.is_date32(target):
+        return arr.cast(pa.timestamp("s")).cast(pa.date32())
+    if not arr.type.equals(target) and not pa.types.is_null(arr.type):
+        return arr.cast(target)
+    return arr.cast(target) if pa.types.is_null(arr.type) else arr
+
+
+def _dtype(field: dict):
+    import pandas as pd
+
+    t = field.get("type", "string")
+    if is_coded(field):
+        return pd.CategoricalDtype(field["constraints"]["enum"])
+    return {"integer": pd.Int64Dtype(), "year": pd.Int64Dtype(), "number": pd.Float64Dtype(),
+            "boolean": pd.BooleanDtype(), "date": "datetime64[s]"}.get(t, pd.StringDtype())
+
+
+def pandera_schema(resource: Resource, *, coerce: bool = False):
+    import pandera.pandas as pa_
+
+    columns = {}
+    for field in resource.fields:
+        cons = field.get("constraints", {})
+        checks = []
+        for key, (rule, check, message, _hint) in CONSTRAINTS.items():
+            if key not in cons or (key == "enum" and is_coded(field)):
+                continue  # categorical dtype already restricts coded fields to their codes
+            bound = cons[key]
+
+            def fn(series, check=check, bound=bound, field=field):
+                import pandas as pd
+                ok = ~np.asarray(check(_as_arrow(series, field), bound, field), dtype=bool)
+                return pd.Series(ok, index=series.index)
+
+            checks.append(pa_.Check(fn, name=rule, error=f"{field['name']}: {key} {bound}"))
+        columns[field["name"]] = pa_.Column(_dtype(field), checks=checks, nullable=not cons.get("required", False),
+                                            unique=bool(cons.get("unique")), required=True, coerce=coerce,
+                                            description=field.get("description"), title=field.get("title"))
+    return pa_.DataFrameSchema(columns, name=resource.name, strict=True, ordered=True,
+                               unique=resource.schema.get("primaryKey") or None)
+
+
+def pandera_schemas(path=None, *, coerce: bool = False) -> dict:
+    """pandera DataFrameSchemas for every table of a package (default: this checkout's schemas)."""
+    from .descriptor import read_package
+    from .loader import default_path
+    from .source import open_source
+
+    source = open_source(path if path is not None else default_path())
+    try:
+        package = read_package(source)
+    finally:
+        source.close()
+    return {name: pandera_schema(res, coerce=coerce) for name, res in package.resources.items()}
