@@ -1,14 +1,18 @@
 """Reading one CSV file into string columns with their file line numbers.
 
 Fast path: pyarrow reads every column as text. If anything about the file is irregular (bad UTF-8,
-ragged or blank rows, quoted newlines, a field too large for pyarrow's blocks), we re-read it with
-Python's csv module, which is slower but knows every record's line, so each problem is reported
-exactly where a contributor's editor will show it.
+NUL bytes, ragged or blank rows, quoted newlines, text after a closing quote, a field too large for
+pyarrow's blocks), we re-read it with Python's csv module, which is slower but knows every record's
+line, so each problem is reported exactly where a contributor's editor will show it: line and column.
+
+Every file is untrusted (pull requests come from strangers): the reader bounds what it keeps (cell
+size, column count, problems per rule) so that no input can flood memory or the output.
 """
 from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,8 +20,13 @@ import pyarrow as pa
 
 from .errors import Problem
 
-MAX_FIELD_BYTES = 64 * 1024 * 1024  # a single cell larger than this cannot be a legitimate value
+MAX_FIELD_BYTES = 64 * 1024 * 1024  # the careful reader refuses cells larger than this outright
+MAX_CELL_BYTES = 1024 * 1024        # larger cells are reported (the longest real text is a few KB)
+MAX_COLUMNS = 2048                  # wider files are not read (the widest schema has ~25 fields)
+MAX_PROBLEMS_PER_RULE = 1000        # per file; the rest are counted in one summary problem
 _BOMS = {b"\xff\xfe": "UTF-16 (little-endian)", b"\xfe\xff": "UTF-16 (big-endian)"}
+_CONTROL_TEXT = r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x{9f}]"        # RE2 syntax (pyarrow.compute)
+_BIDI_TEXT = r"[\x{202a}-\x{202e}\x{2066}-\x{2069}]"
 
 
 @dataclass
@@ -33,52 +42,130 @@ class RawTable:
         return len(self.lines)
 
 
+class _Problems:
+    """Collects problems for one file, keeping at most MAX_PROBLEMS_PER_RULE per rule."""
+
+    def __init__(self, table: str, file: str):
+        self.table, self.file = table, file
+        self.items: list[Problem] = []
+        self.counts: dict[str, int] = {}
+
+    def __call__(self, line, rule, message, value=None, severity="error", field=None, hint=None):
+        n = self.counts[rule] = self.counts.get(rule, 0) + 1
+        if n <= MAX_PROBLEMS_PER_RULE:
+            self.items.append(Problem(self.table, self.file, line, field, rule, message, value, severity, hint))
+
+    def finish(self) -> list[Problem]:
+        for rule, n in self.counts.items():
+            if n > MAX_PROBLEMS_PER_RULE:
+                severity = next(p.severity for p in self.items if p.rule == rule)
+                self.items.append(Problem(self.table, self.file, None, None, rule,
+                                          f"… and {n - MAX_PROBLEMS_PER_RULE} more problem(s) of this kind in this file "
+                                          f"({n} in all; only the first {MAX_PROBLEMS_PER_RULE} are listed)", None, severity))
+        return self.items
+
+
 def _line_of_offset(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
 def read_csv_bytes(data: bytes, table: str, file: str) -> RawTable:
-    problems: list[Problem] = []
+    problem = _Problems(table, file)
+    empty = RawTable([], {}, np.zeros(0, dtype=np.int64), problem.items, readable=False)
 
-    def problem(line, rule, message, value=None, severity="error", field=None, hint=None):
-        problems.append(Problem(table, file, line, field, rule, message, value, severity, hint))
+    def unreadable() -> RawTable:
+        empty.problems = problem.finish()
+        return empty
 
-    empty = RawTable([], {}, np.zeros(0, dtype=np.int64), problems, readable=False)
     for bom, name in _BOMS.items():
         if data.startswith(bom):
             problem(1, "encoding", f"file is {name}, not UTF-8", hint="save the file as UTF-8 (without BOM)")
-            return empty
+            return unreadable()
     if data.startswith(b"\xef\xbb\xbf"):
         problem(1, "encoding", "file starts with a UTF-8 byte-order mark (BOM)", severity="warning",
                 hint="save as UTF-8 without BOM; some tools read the BOM into the first column name")
         data = data[3:]
-    if not data.strip():
+    if not data or data.isspace():
         problem(1, "empty_file", "file is empty: expected a header row", hint="restore the header row from the schema")
-        return empty
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        problem(_line_of_offset(data, nul), "encoding", "file contains a NUL byte (binary data or UTF-16?)",
+        return unreadable()
+    head = data[:4096]
+    if head.count(b"\x00") > len(head) // 8:
+        problem(_line_of_offset(data, data.find(b"\x00")), "encoding",
+                "file is full of NUL bytes: binary data, or UTF-16 without a byte-order mark",
                 hint="save the file as UTF-8 text")
-        return empty
-    if b"\r\n" in data:
-        problem(_line_of_offset(data, data.find(b"\r\n")), "line_endings", "file uses CRLF line endings",
+        return unreadable()
+    crlf = data.find(b"\r\n")
+    if crlf >= 0:
+        problem(_line_of_offset(data, crlf), "line_endings", "file uses CRLF line endings",
                 severity="warning", hint="use LF line endings (git config core.autocrlf input)")
-    fast = _read_fast(data)
+    elif b"\r" in data:
+        problem(_line_of_offset(data, data.find(b"\r")), "line_endings", "file uses CR (old Mac) line endings",
+                severity="warning", hint="use LF line endings")
+    nl = data.find(b"\n")
+    first = data if nl < 0 else data[:nl]
+    width = _width(first)
+    if width > MAX_COLUMNS:
+        problem(1, "too_many_columns", f"header has {width} columns; at most {MAX_COLUMNS} are read",
+                value=first[:80].decode("utf-8", "replace"), hint="the header must list the schema's fields")
+        return unreadable()
+    fast = _read_fast(data, width) if _fast_path_ok(data) else None
     if fast is not None:
         header, columns, lines = fast
     else:
         slow = _read_careful(data, problem)
         if slow is None:
-            empty.problems = problems
-            return empty
+            return unreadable()
         header, columns, lines = slow
-    first: dict[str, pa.Array] = {}
+    _check_cells(data, header, columns, lines, problem)
+    first_of: dict[str, pa.Array] = {}
     for name, col in zip(header, columns):
-        first.setdefault(name, col)
-    return RawTable(header, first, lines, problems)
+        first_of.setdefault(name, col)
+    return RawTable(header, first_of, lines, problem.finish())
 
 
-def _read_fast(data: bytes):
+def _fast_path_ok(data: bytes) -> bool:
+    """False for irregularities pyarrow would read silently, or with the wrong line numbers: NUL
+    bytes, CR line ends, blank lines, and a quote with text on both sides (`"a"b`: text after a
+    closing quote, which pyarrow glues onto the value; valid quoting never has one)."""
+    if b"\x00" in data or b"\r" in data or b"\n\n" in data or data.startswith(b"\n"):
+        return False
+    if b'"' not in data:
+        return True
+    a = np.frombuffer(data, dtype=np.uint8)
+    q = np.flatnonzero(a == 0x22)
+    q = q[(q > 0) & (q < len(a) - 1)]
+    before, after = a[q - 1], a[q + 1]
+    plain = lambda x: (x != 0x2C) & (x != 0x0A) & (x != 0x0D) & (x != 0x22)  # noqa: E731
+    return not bool((plain(before) & plain(after)).any())
+
+
+def _has_controls(data: bytes) -> bool:
+    """Any C0/C1 control character (tab, CR, LF aside) or bidi override, in UTF-8 bytes? A
+    vectorised pre-scan, so clean files (nearly all) skip the per-column search."""
+    a = np.frombuffer(data, dtype=np.uint8)
+    low = a[np.flatnonzero(a < 0x20)]
+    if ((low != 0x09) & (low != 0x0A) & (low != 0x0D)).any() or b"\x7f" in data:
+        return True
+    if b"\xc2" in data:
+        i = np.flatnonzero(a[:-1] == 0xC2)
+        if ((a[i + 1] >= 0x80) & (a[i + 1] <= 0x9F)).any():
+            return True
+    if b"\xe2\x80" in data or b"\xe2\x81" in data:
+        i = np.flatnonzero(a[:-2] == 0xE2)
+        b1, b2 = a[i + 1], a[i + 2]
+        if (((b1 == 0x80) & (b2 >= 0xAA) & (b2 <= 0xAE)) | ((b1 == 0x81) & (b2 >= 0xA6) & (b2 <= 0xA9))).any():
+            return True
+    return False
+
+
+def _width(first_line: bytes) -> int:
+    try:
+        return len(next(csv.reader([first_line.decode("utf-8", "replace").rstrip("\r")])))
+    except (csv.Error, StopIteration):
+        return 1
+
+
+def _read_fast(data: bytes, width: int):
     """pyarrow read; None when the file needs the careful path."""
     import pyarrow.csv as pacsv
 
@@ -90,11 +177,11 @@ def _read_fast(data: bytes):
             parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
                                               invalid_row_handler=lambda row: bad.append(row) or "skip"),
             convert_options=pacsv.ConvertOptions(strings_can_be_null=False, quoted_strings_can_be_null=False,
-                                                 column_types=_all_strings(data)),
+                                                 column_types={f"f{i}": pa.string() for i in range(max(width, 1) + 64)}),
         )
-    except (pa.ArrowInvalid, pa.ArrowException, ValueError, OverflowError):
+    except (pa.ArrowInvalid, pa.ArrowException, ValueError, OverflowError, MemoryError):
         return None
-    if bad or tbl.num_rows == 0:
+    if bad or tbl.num_rows == 0 or tbl.num_columns != width:
         return None
     newlines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if newlines != tbl.num_rows:  # quoted newlines or blank lines: line numbers need the careful path
@@ -106,24 +193,11 @@ def _read_fast(data: bytes):
     return header, columns, lines
 
 
-def _all_strings(data: bytes) -> dict:
-    # autogenerated names are f0..fN; the width comes from the first line
-    first = data.split(b"\n", 1)[0]
-    try:
-        width = len(next(csv.reader([first.decode("utf-8", "replace")])))
-    except (csv.Error, StopIteration):
-        width = 1
-    return {f"f{i}": pa.string() for i in range(max(width, 1) + 64)}
-
-
 def _read_careful(data: bytes, problem):
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = _line_of_offset(data, exc.start)
-        problem(line, "encoding", f"byte 0x{data[exc.start]:02x} is not valid UTF-8 (file is probably Latin-1 or Windows-1252)",
-                hint="save the file as UTF-8")
-        return None
+    # Undecodable bytes become lone surrogates, so each one can be reported in its line and column.
+    text = data.decode("utf-8", "surrogateescape")
+    bad_text = re.compile("[\udc80-\udcff\x00]")
+    check_cells = bad_text.search(text) is not None
     old_limit = csv.field_size_limit()
     csv.field_size_limit(MAX_FIELD_BYTES)
     try:
@@ -136,6 +210,8 @@ def _read_careful(data: bytes, problem):
             for record in reader:
                 line = start
                 start = reader.line_num + 1
+                if check_cells:
+                    record = _clean_cells(record, header, line, bad_text, problem)
                 if header is None:
                     header = record
                     continue
@@ -143,14 +219,16 @@ def _read_careful(data: bytes, problem):
                     problem(line, "blank_row", "blank row", hint="delete the empty line")
                     continue
                 if len(record) != len(header):
+                    missing = header[len(record)] if len(record) < len(header) else None
                     problem(line, "ragged_row", f"row has {len(record)} fields, the header has {len(header)}",
-                            value=",".join(record)[:80], hint="check for a missing or extra comma, or an unquoted comma in a text cell")
+                            value=",".join(record[:20])[:80], field=missing,
+                            hint="check for a missing or extra comma, or an unquoted comma in a text cell")
                     continue
                 rows.append(record)
                 lines.append(line)
         except csv.Error as exc:
             problem(start, "csv_syntax", f"CSV syntax error: {exc}",
-                    hint="check quoting: a text cell containing a quote must double it (\"\")")
+                    hint="check quoting: a text cell containing a quote must be quoted and double it (\"\")")
             return None
     finally:
         csv.field_size_limit(old_limit)
@@ -159,3 +237,52 @@ def _read_careful(data: bytes, problem):
         return None
     columns = [pa.array([r[i] for r in rows], pa.string()) for i in range(len(header))]
     return header, columns, np.asarray(lines, dtype=np.int64)
+
+
+def _clean_cells(record: list[str], header, line: int, bad_text, problem) -> list[str]:
+    """Report cells with bytes that are not UTF-8 or NUL, and make them printable (U+FFFD)."""
+    out = []
+    for i, cell in enumerate(record):
+        m = bad_text.search(cell)
+        if m is None:
+            out.append(cell)
+            continue
+        name = header[i] if header is not None and i < len(header) else None
+        if m.group() == "\x00":
+            problem(line, "encoding", "cell contains a NUL byte", field=name, hint="remove it; save the file as UTF-8 text")
+        else:
+            byte = ord(m.group()) - 0xDC00
+            problem(line, "encoding", f"byte 0x{byte:02x} is not valid UTF-8 (the file is probably Latin-1 or Windows-1252)",
+                    field=name, value=cell.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
+                    hint="save the file as UTF-8")
+        out.append(cell.encode("utf-8", "surrogateescape").decode("utf-8", "replace").replace("\x00", "\ufffd"))
+    return out
+
+
+def _check_cells(data: bytes, header, columns, lines, problem) -> None:
+    """Oversized cells and control characters, column by column (vectorised)."""
+    import pyarrow.compute as pc
+
+    scan_controls = _has_controls(data)
+    for name, col in zip(header, columns):
+        if not len(col):
+            continue
+        sizes = pc.binary_length(col)
+        if pc.max(sizes).as_py() > MAX_CELL_BYTES:
+            for i in np.flatnonzero(np.asarray(pc.greater(sizes, MAX_CELL_BYTES).to_numpy(zero_copy_only=False))):
+                problem(int(lines[i]), "cell_too_large", f"cell is {sizes[int(i)].as_py()} bytes; at most "
+                        f"{MAX_CELL_BYTES} are allowed", field=name, value=col[int(i)].as_py()[:80],
+                        hint="a cell holds one value; long texts belong in the source, not the data")
+        if not scan_controls:
+            continue
+        for pattern, rule, message, severity in (
+            (_CONTROL_TEXT, "control_character", "cell contains a control character (escape sequence?)", "error"),
+            (_BIDI_TEXT, "bidi_control", "cell contains a Unicode direction override, which makes text display "
+                                         "differently from what it is", "warning"),
+        ):
+            mask = pc.fill_null(pc.match_substring_regex(col, pattern), False)
+            if not pc.any(mask).as_py():
+                continue
+            for i in np.flatnonzero(np.asarray(mask.to_numpy(zero_copy_only=False))):
+                problem(int(lines[i]), rule, message, field=name, value=col[int(i)].as_py(), severity=severity,
+                        hint="retype the text; copy-paste from web pages can carry invisible characters")

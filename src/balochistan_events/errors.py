@@ -1,20 +1,40 @@
 """Problems found in data (exit 1) and reasons a command cannot run (exit 2)."""
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 
 MAX_VALUE_CHARS = 80
+MAX_NAME_CHARS = 200
+
+# Characters that must never reach a terminal or a CI log verbatim: C0/C1 controls (ANSI escape
+# sequences, carriage returns that overwrite a line, newlines that start a fake `::error::`
+# workflow command) and the Unicode bidi overrides that make text read differently than it is.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\r": "\\r", "\n": "\\n", "\t": "\\t", "\x00": "\\0"}
+
+
+def _escape(match: re.Match) -> str:
+    ch = match.group()
+    return _NAMED.get(ch) or (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+
+
+def safe_text(value, limit: int | None = None):
+    """Text that is safe to print: control and bidi characters escaped, optionally shortened."""
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else str(value)
+    if limit is not None and len(text) > 4 * limit:
+        text = text[: 4 * limit]          # escape only what can be shown
+    text = _UNSAFE.sub(_escape, text)
+    if limit is not None and len(text) > limit:
+        return text[: limit - 1] + "…"
+    return text
 
 
 def shorten(value, limit: int = MAX_VALUE_CHARS):
     """Truncate a cell value for messages, so output stays small whatever the input."""
-    if value is None:
-        return None
-    text = value if isinstance(value, str) else str(value)
-    text = text.replace("\r", "\\r").replace("\n", "\\n").replace("\x00", "\\0")
-    if len(text) > limit:
-        return text[: limit - 1] + "…"
-    return text
+    return safe_text(value, limit)
 
 
 @dataclass
@@ -34,6 +54,11 @@ class Problem:
     def __post_init__(self):
         self.value = shorten(self.value)
         self.message = shorten(self.message, 400)
+        # file, field and table come from the input too (descriptor paths, header cells)
+        self.file = safe_text(self.file, MAX_NAME_CHARS)
+        self.field = safe_text(self.field, MAX_NAME_CHARS)
+        self.table = safe_text(self.table, MAX_NAME_CHARS)
+        self.hint = safe_text(self.hint, 400)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -43,9 +68,9 @@ class PackageError(Exception):
     """The input cannot be read at all (malformed descriptor, unsafe path, corrupt zip): exit 2."""
 
     def __init__(self, message: str, file: str | None = None, line: int | None = None, field: str | None = None):
-        self.file = file
+        self.file = safe_text(file, MAX_NAME_CHARS)
         self.line = line
-        self.field = field
+        self.field = safe_text(field, MAX_NAME_CHARS)
         super().__init__(shorten(message, 400))
 
     def __str__(self) -> str:

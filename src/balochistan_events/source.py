@@ -14,6 +14,8 @@ import stat
 import zipfile
 from pathlib import Path
 
+from zlib import error as zlib_error
+
 from .errors import PackageError
 
 DESCRIPTOR = "datapackage.json"
@@ -23,22 +25,27 @@ MAX_MEMBER_BYTES = 2 * 1024**3
 MAX_TOTAL_BYTES = 4 * 1024**3
 MAX_RATIO = 200
 MAX_MEMBERS = 10_000
+MAX_JSON_BYTES = 16 * 1024**2  # descriptors and schemas are a few KB; refuse before parsing
 _REMOTE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
-def check_relative_path(path: str, where: str) -> str:
+def check_relative_path(path: str, where: str, field: str | None = None) -> str:
     """Normalise a descriptor path; refuse anything that could leave the package or hit the network."""
     if not isinstance(path, str) or not path:
-        raise PackageError(f"path must be a non-empty string, got {path!r}", file=where)
+        raise PackageError(f"path must be a non-empty string, got {str(path)[:60]!r}", file=where, field=field)
     if _REMOTE.match(path):
-        raise PackageError(f"remote path {path!r} refused: validation never touches the network", file=where)
+        raise PackageError(f"remote path {path!r} refused: validation never touches the network", file=where, field=field)
     if "\x00" in path or "\\" in path:
-        raise PackageError(f"path {path!r} contains a NUL byte or a backslash", file=where)
+        raise PackageError(f"path {path!r} contains a NUL byte or a backslash", file=where, field=field)
+    if not path.isprintable():
+        raise PackageError(f"path {path!r} contains control characters", file=where, field=field)
     if path.startswith("/") or re.match(r"^[A-Za-z]:", path):
-        raise PackageError(f"absolute path {path!r} refused: paths must be relative to the package", file=where)
+        raise PackageError(f"absolute path {path!r} refused: paths must be relative to the package", file=where, field=field)
     norm = posixpath.normpath(path)
     if norm == ".." or norm.startswith("../") or "/../" in f"/{norm}/":
-        raise PackageError(f"path {path!r} leaves the package directory", file=where)
+        raise PackageError(f"path {path!r} leaves the package directory", file=where, field=field)
+    if norm == ".":
+        raise PackageError(f"path {path!r} names the package directory, not a file", file=where, field=field)
     return norm
 
 
@@ -48,7 +55,8 @@ class PackageSource:
     label: str
     descriptor: str = DESCRIPTOR
 
-    def read(self, path: str, where: str = DESCRIPTOR) -> bytes:  # pragma: no cover - interface
+    def read(self, path: str, where: str = DESCRIPTOR, limit: int = MAX_MEMBER_BYTES) -> bytes:  # pragma: no cover
+        """The file's bytes; PackageError if it is missing, unsafe, or larger than `limit`."""
         raise NotImplementedError
 
     def exists(self, path: str) -> bool:  # pragma: no cover - interface
@@ -85,7 +93,7 @@ class DirectorySource(PackageSource):
         except PackageError:
             return False
 
-    def read(self, path: str, where: str = DESCRIPTOR) -> bytes:
+    def read(self, path: str, where: str = DESCRIPTOR, limit: int = MAX_MEMBER_BYTES) -> bytes:
         full = self._resolve(path, where)
         try:
             st = full.stat()
@@ -95,6 +103,8 @@ class DirectorySource(PackageSource):
             raise PackageError(f"cannot read {path!r}: {exc.strerror}", file=path) from None
         if not stat.S_ISREG(st.st_mode):
             raise PackageError(f"{path!r} is not a regular file", file=path)
+        if st.st_size > limit:
+            raise PackageError(f"{path!r} is {st.st_size} bytes; at most {limit} are read", file=path)
         try:
             return full.read_bytes()
         except OSError as exc:
@@ -109,7 +119,7 @@ class ZipSource(PackageSource):
         self.label = str(path)
         try:
             self.zf = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
             raise PackageError(f"not a readable zip archive: {exc}", file=str(path)) from None
         infos = self.zf.infolist()
         if len(infos) > MAX_MEMBERS:
@@ -152,15 +162,19 @@ class ZipSource(PackageSource):
         except PackageError:
             return False
 
-    def read(self, path: str, where: str = DESCRIPTOR) -> bytes:
+    def read(self, path: str, where: str = DESCRIPTOR, limit: int = MAX_MEMBER_BYTES) -> bytes:
         name = self.prefix + check_relative_path(path, where)
         info = self.members.get(name)
         if info is None:
             raise PackageError(f"file {path!r} named in {where} is not in the archive", file=self.display(path))
+        if info.file_size > limit:
+            raise PackageError(f"{name!r} is {info.file_size} bytes; at most {limit} are read", file=self.display(path))
         try:
             with self.zf.open(info) as fh:
                 data = fh.read(info.file_size + 1)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        # RuntimeError: an encrypted member; NotImplementedError: an unknown compression method
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError,
+                zlib_error) as exc:
             raise PackageError(f"cannot read {name!r} from the archive: {exc}", file=self.display(path)) from None
         if len(data) > info.file_size:
             raise PackageError(f"zip entry {name!r} is larger than its header says", file=self.display(path))
