@@ -69,6 +69,17 @@ def check_max_length(values, bound, field):
     return _false_filled(pc.greater(pc.utf8_length(values.cast(pa.string())), bound))
 
 
+def category_values(field: dict) -> list:
+    """The codes of a v2 `categories` property: a list of values or of {value, label} objects."""
+    cats = field.get("categories") or []
+    return [c["value"] if isinstance(c, dict) else c for c in cats]
+
+
+def check_categories(values, categories, field):
+    """Table Schema v2 `categories`: a value outside the listed codes is an error (as enum)."""
+    return check_enum(values, category_values({"categories": categories}), field)
+
+
 def _short_list(items, limit=8):
     shown = ", ".join(str(i) for i in items[:limit])
     return shown + (f", … ({len(items)} in all)" if len(items) > limit else "")
@@ -78,36 +89,49 @@ def _short_list(items, limit=8):
 CONSTRAINTS = {
     "pattern": ("pattern", check_pattern, lambda v, b: f"{v!r} does not match the pattern {b}", "see the field's example in the codebook"),
     "enum": ("enum", check_enum, lambda v, b: f"{v!r} is not one of: {_short_list(b)}", "use one of the listed codes, spelled exactly"),
-    "minimum": ("minimum", check_minimum, lambda v, b: f"{v} is less than the minimum {b}", None),
-    "maximum": ("maximum", check_maximum, lambda v, b: f"{v} is greater than the maximum {b}", None),
-    "exclusiveMinimum": ("exclusive_minimum", check_exclusive_minimum, lambda v, b: f"{v} is not greater than {b}", None),
-    "exclusiveMaximum": ("exclusive_maximum", check_exclusive_maximum, lambda v, b: f"{v} is not less than {b}", None),
-    "minLength": ("min_length", check_min_length, lambda v, b: f"text is {len(str(v))} characters, shorter than {b}", None),
+    "minimum": ("minimum", check_minimum, lambda v, b: f"{v} is less than the minimum {b}", "check the value; the schema gives the allowed range"),
+    "maximum": ("maximum", check_maximum, lambda v, b: f"{v} is greater than the maximum {b}", "check the value; the schema gives the allowed range"),
+    "exclusiveMinimum": ("exclusive_minimum", check_exclusive_minimum, lambda v, b: f"{v} is not greater than {b}", "check the value; the schema gives the allowed range"),
+    "exclusiveMaximum": ("exclusive_maximum", check_exclusive_maximum, lambda v, b: f"{v} is not less than {b}", "check the value; the schema gives the allowed range"),
+    "minLength": ("min_length", check_min_length, lambda v, b: f"text is {len(str(v))} characters, shorter than {b}", "write a little more"),
     "maxLength": ("max_length", check_max_length, lambda v, b: f"text is {len(str(v))} characters, longer than {b}", "shorten it: quotes are fragments, notes are brief"),
 }
+
+# Field properties outside `constraints` that constrain values (Table Schema v2).
+FIELD_CONSTRAINTS = {
+    "categories": ("categories", check_categories,
+                   lambda v, b: f"{v!r} is not one of the categories: {_short_list(category_values({'categories': b}))}",
+                   "use one of the field's categories (see the codebook)"),
+}
+
+
+def field_constraints(field: dict):
+    """(schema key, bound, (rule, check, message, hint)) for every value constraint of a field.
+    `categories` is checked only where `enum` does not already say the same thing."""
+    cons = field.get("constraints", {})
+    for key, spec in CONSTRAINTS.items():
+        if key in cons:
+            yield key, cons[key], spec
+    cats = field.get("categories")
+    if cats:
+        codes = category_values(field)
+        if "enum" not in cons or set(map(str, cons["enum"])) != set(map(str, codes)):
+            yield "categories", cats, FIELD_CONSTRAINTS["categories"]
+
+
+def _key(columns: list[pa.Array]) -> pa.Array:
+    from .rules import key_strings
+    return key_strings(columns)
 
 
 def duplicated(columns: list[pa.Array]) -> np.ndarray:
     """Rows whose (non-null) key repeats an earlier row's key. Rows with any null key part are
     exempt, as Table Schema's uniqueKeys prescribe."""
-    import pandas as pd
-
-    frame = pd.DataFrame({i: c.to_pandas() for i, c in enumerate(columns)})
-    has_null = frame.isna().any(axis=1).to_numpy()
-    return frame.duplicated(keep="first").to_numpy() & ~has_null
+    first = first_occurrence(columns)
+    return (first >= 0) & (first != np.arange(len(first)))
 
 
 def first_occurrence(columns: list[pa.Array]) -> np.ndarray:
-    """Index of the first row carrying each row's key (for 'duplicate of line N' messages)."""
-    import pandas as pd
-
-    frame = pd.DataFrame({i: c.to_pandas() for i, c in enumerate(columns)})
-    codes = frame.groupby(list(frame.columns), dropna=False, sort=False).ngroup().to_numpy()
-    first = {}
-    out = np.empty(len(codes), dtype=np.int64)
-    _, idx = np.unique(codes, return_index=True)
-    for code, i in zip(np.unique(codes), idx):
-        first[code] = i
-    for i, c in enumerate(codes):
-        out[i] = first[c]
-    return out
+    """Index of the first row carrying each row's key (-1 where a key part is null)."""
+    from .rules import first_rows
+    return first_rows(_key(columns))

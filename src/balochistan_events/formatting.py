@@ -30,13 +30,9 @@ def format_text(report: Report) -> str:
         lines.append(f"… {report.error_count + report.warning_count - shown} more problem(s) not shown (--max-errors)")
     if lines:
         lines.append("")
-    per_table = {}
-    for p in report.problems:
-        key = (p.table, p.severity)
-        per_table[key] = per_table.get(key, 0) + 1
     for name, info in report.tables.items():
-        e, w = per_table.get((name, "error"), 0), per_table.get((name, "warning"), 0)
-        lines.append(f"{name}: {info['rows']} rows, {e} error(s), {w} warning(s) shown")
+        rows = f"{info['rows']} rows, " if "rows" in info else ""
+        lines.append(f"{name}: {rows}{info.get('errors', 0)} error(s), {info.get('warnings', 0)} warning(s)")
     verdict = "valid" if report.valid else "INVALID"
     extra = " (--strict: warnings count as errors)" if report.strict and report.warning_count and not report.error_count else ""
     lines.append(f"{verdict}: {report.error_count} error(s), {report.warning_count} warning(s){extra}")

@@ -7,6 +7,9 @@ import numpy as np
 
 from .errors import Problem, shorten
 
+# Problems listed by default (counts are always exact): output stays small whatever the input.
+DEFAULT_MAX_PROBLEMS = 1000
+
 
 @dataclass
 class Report:
@@ -38,11 +41,18 @@ class Report:
             return 1 << 62
         return max(self.max_errors - len(self.problems), 0)
 
-    def add(self, problem: Problem) -> None:
-        if problem.severity == "error":
-            self.error_count += 1
+    def _count(self, table, severity, n):
+        if severity == "error":
+            self.error_count += n
         else:
-            self.warning_count += 1
+            self.warning_count += n
+        per = self.tables.setdefault(table, {}) if table else None
+        if per is not None:
+            key = "errors" if severity == "error" else "warnings"
+            per[key] = per.get(key, 0) + n
+
+    def add(self, problem: Problem) -> None:
+        self._count(problem.table, problem.severity, 1)
         if self._room():
             self.problems.append(problem)
 
@@ -57,10 +67,7 @@ class Report:
         idx = np.flatnonzero(np.asarray(mask, dtype=bool))
         if not len(idx):
             return 0
-        if severity == "error":
-            self.error_count += len(idx)
-        else:
-            self.warning_count += len(idx)
+        self._count(table, severity, len(idx))
         for i in idx[: self._room()]:
             value = None
             if values is not None:
@@ -70,6 +77,13 @@ class Report:
             self.problems.append(Problem(table, file, int(lines[i]) if lines is not None else None, field, rule,
                                          text, shorten(value) if value is not None else None, severity, hint))
         return len(idx)
+
+    def finish(self) -> None:
+        """Order problems as users read them: file by file, top to bottom."""
+        self.problems.sort(key=lambda p: (p.file or "", p.line or 0, p.field or "", p.rule))
+        for info in self.tables.values():
+            info.setdefault("errors", 0)
+            info.setdefault("warnings", 0)
 
     def to_dict(self) -> dict:
         return {

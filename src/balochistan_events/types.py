@@ -38,17 +38,61 @@ def arrow_type(field: dict) -> pa.DataType:
 def missing_mask(values: pa.Array, missing: list[str]) -> pa.Array:
     if not missing:
         return pa.array(np.zeros(len(values), dtype=bool))
+    if missing == [""]:
+        return pc.equal(pc.binary_length(values), 0)
     return pc.is_in(values, value_set=pa.array(missing, pa.string()))
+
+
+def _null_where(values: pa.Array, is_missing: pa.Array) -> pa.Array:
+    """values with the missing cells set to null, sharing the string data (no copy of the text)."""
+    missing = np.asarray(pc.fill_null(is_missing, False).to_numpy(zero_copy_only=False), dtype=bool)
+    if not missing.any():
+        return values
+    if values.null_count or not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        return pc.if_else(is_missing, pa.scalar(None, values.type), values)
+    off = values.offset
+    validity = np.concatenate([np.zeros(off, dtype=bool), ~missing]) if off else ~missing
+    bitmap = pa.array(validity).buffers()[1]
+    buffers = values.buffers()
+    return pa.Array.from_buffers(values.type, len(values), [bitmap, buffers[1], buffers[2]],
+                                 null_count=int(missing.sum()), offset=off)
+
+
+def _try_cast(present: pa.Array, target: pa.DataType, t: str):
+    """Fast path for clean columns: Arrow's own strict parser. None when any cell needs the careful
+    path (which then finds exactly which cells are bad)."""
+    try:
+        if t in ("integer", "year"):
+            if pc.any(pc.match_substring(present, "x")).as_py():  # Arrow accepts hex (0x10)
+                return None
+            typed = pc.cast(present, pa.int64())
+            if t == "year" and pc.any(pc.not_equal(pc.binary_length(present), 4)).as_py():
+                return None
+            return typed
+        if t == "number":
+            typed = pc.cast(present, pa.float64())
+            if pc.any(pc.invert(pc.is_finite(typed))).as_py():  # NaN / INF spellings need the careful path
+                return None
+            return typed
+        if t == "date":
+            return pc.cast(present, pa.date32())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return None
 
 
 def parse(values: pa.Array, field: dict, missing: list[str]):
     """Parse a text column. Returns (typed array with nulls for missing and bad cells,
     boolean mask of cells that are present but not of the field's type)."""
     is_missing = missing_mask(values, missing)
-    present = pc.if_else(is_missing, pa.scalar(None, pa.string()), values)
+    present = _null_where(values, is_missing)
     t = field.get("type", "string")
     if t in ("string", "any") or t not in EXPECTED:
         return present, pa.array(np.zeros(len(values), dtype=bool))
+    if t in ("integer", "year", "number", "date"):
+        typed = _try_cast(present, arrow_type(field), t)
+        if typed is not None:
+            return typed, pa.array(np.zeros(len(values), dtype=bool))
     if t == "boolean":
         trues = field.get("trueValues", DEFAULT_TRUE)
         falses = field.get("falseValues", DEFAULT_FALSE)
@@ -62,9 +106,10 @@ def parse(values: pa.Array, field: dict, missing: list[str]):
         ok = pc.fill_null(pc.match_substring_regex(present, pattern), False)
         candidates = pc.if_else(ok, present, pa.scalar(None, pa.string()))
         if t in ("integer", "year"):
-            typed = pc.cast(candidates, pa.int64())
+            typed = pc.cast(pc.replace_substring_regex(candidates, r"^\+", ""), pa.int64())
         elif t == "number":
-            typed = pc.cast(pc.replace_substring(candidates, "INF", "inf"), pa.float64())
+            norm = pc.replace_substring_regex(candidates, r"^\+", "")
+            typed = pc.cast(pc.replace_substring(norm, "INF", "inf"), pa.float64())
         elif t == "date":
             ts = pc.strptime(candidates, format="%Y-%m-%d", unit="s", error_is_null=True)
             # strptime rolls 2026-02-30 over to March; a round trip catches impossible days

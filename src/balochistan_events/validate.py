@@ -1,30 +1,47 @@
-"""validate: structure, types, Table Schema constraints, keys and domain rules for a whole package."""
+"""validate: structure, types, Table Schema constraints, keys and domain rules for a whole package.
+
+Pipeline (all vectorised; lazy: every check runs and every problem is counted, whatever failed before):
+1. read each CSV as text columns with file line numbers (csvread: encoding, BOM, blank and ragged
+   rows, CSV syntax);
+2. header against the schema's fields (fieldsMatch: exact, equal, subset, superset, partial);
+3. each column parsed to its Table Schema type (type errors) and checked against its constraints
+   (required, unique, pattern, enum, categories, minimum/maximum, exclusive bounds, lengths) —
+   columns are independent, so they run on a small thread pool (Arrow kernels release the GIL);
+4. primary keys, uniqueKeys and foreign keys (composite keys and self-references included);
+5. the named domain rules (rules.RULES).
+Problems are mapped back to file lines (header = line 1) and sorted by file and line.
+"""
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from .constraints import CONSTRAINTS, duplicated, first_occurrence
+from .constraints import field_constraints
 from .csvread import read_csv_bytes
 from .descriptor import Package, Resource, read_package
 from .errors import PackageError, Problem
-from .report_model import Report
-from .rules import run_rules
+from .report_model import DEFAULT_MAX_PROBLEMS, Report
+from .rules import first_rows, key_strings, run_rules, true_mask, valid
 from .source import open_source
 from .tabledata import TableData
 from .types import EXPECTED, parse
 
 ProgressFn = Callable[[str, int], None]
+THREADS = max(1, min(4, os.cpu_count() or 1))
 
 
-def validate_package(path: str | os.PathLike | None = None, *, max_errors: int | None = None, strict: bool = False,
-                     progress: ProgressFn | None = None, rules: set[str] | None = None) -> Report:
-    """Validate a package directory, datapackage.json or release zip.
+def validate_package(path: str | os.PathLike | None = None, *, max_errors: int | None = DEFAULT_MAX_PROBLEMS,
+                     strict: bool = False, progress: ProgressFn | None = None, rules: set[str] | None = None) -> Report:
+    """Validate a package directory, datapackage.json or release zip (read in memory, not extracted).
 
-    Returns a Report; raises PackageError when the package cannot be read at all (exit 2)."""
+    max_errors caps the problems *listed* (counts stay exact; None lists all). Returns a Report;
+    raises PackageError when the package cannot be read at all (exit 2)."""
     source = open_source(path)
     try:
         package = read_package(source)
@@ -33,31 +50,48 @@ def validate_package(path: str | os.PathLike | None = None, *, max_errors: int |
         source.close()
 
 
-def validate_loaded(package: Package, *, max_errors=None, strict=False, progress=None, rules=None) -> Report:
+def validate_loaded(package: Package, *, max_errors=DEFAULT_MAX_PROBLEMS, strict=False, progress=None,
+                    rules=None) -> Report:
     report = Report(max_errors=max_errors, strict=strict)
     tables = read_tables(package, report, progress)
+    if progress:
+        progress("keys", 0)
     check_foreign_keys(tables, report)
     if progress:
         progress("rules", 0)
     run_rules(tables, report, only=rules)
-    # Rules run table by table; users read problems file by file, top to bottom.
-    report.problems.sort(key=lambda p: (p.file or "", p.line or 0, p.field or ""))
+    report.finish()
     return report
 
 
 def read_tables(package: Package, report: Report, progress: ProgressFn | None = None) -> dict[str, TableData]:
     tables: dict[str, TableData] = {}
-    for res in package.resources.values():
-        file = package.source.display(res.path)
-        data = package.source.read(res.path)
-        if progress:
-            progress(res.name, len(data))
-        tables[res.name] = check_table(res, data, file, report)
-        report.tables[res.name] = {"rows": tables[res.name].num_rows, "file": res.path}
+    with ThreadPoolExecutor(THREADS) as pool:
+        for res in package.resources.values():
+            file = package.source.display(res.path)
+            data = package.source.read(res.path)
+            if progress:
+                progress(res.name, len(data))
+            report.tables.setdefault(res.name, {})
+            tables[res.name] = check_table(res, data, file, report, pool)
+            del data
+            report.tables[res.name].update(rows=tables[res.name].num_rows, file=file)
     return tables
 
 
-def check_table(res: Resource, data: bytes, file: str, report: Report) -> TableData:
+@dataclass
+class Finding:
+    """A mask of failing rows for one field and rule, turned into Problems by Report.flag."""
+    field: str
+    rule: str
+    mask: np.ndarray
+    values: object
+    message: object
+    hint: str | None = None
+    severity: str = "error"
+
+
+def check_table(res: Resource, data: bytes, file: str, report: Report, pool: ThreadPoolExecutor | None = None) -> TableData:
     raw = read_csv_bytes(data, res.name, file)
     report.add_many(raw.problems)
     table = TableData(resource=res, file=file, lines=raw.lines, readable=raw.readable)
@@ -65,134 +99,148 @@ def check_table(res: Resource, data: bytes, file: str, report: Report) -> TableD
         return table
     check_header(res, raw.header, file, report)
     missing = res.schema.get("missingValues", [""])
-    for field in res.fields:
-        name = field["name"]
-        if name not in raw.columns:
-            continue
-        text = raw.columns[name]
-        typed, bad = parse(text, field, missing)
-        table.raw[name], table.typed[name] = text, typed
-        ftype = field.get("type", "string")
-        report.flag(res.name, file, name, "type", np.asarray(bad.to_numpy(zero_copy_only=False), dtype=bool), raw.lines, text,
-                    lambda i, v, t=ftype: f"{v!r} is not {EXPECTED.get(t, t)}", hint=f"write {EXPECTED.get(ftype, ftype)}")
-        check_constraints(res, field, typed, text, table, report)
+    fields = [f for f in res.fields if f["name"] in raw.columns]
+    run = pool.map if pool is not None else map
+    results = list(run(lambda f: _check_column(res, f, raw.columns[f["name"]], missing, raw.lines), fields))
+    for field, (typed, findings) in zip(fields, results):
+        table.raw[field["name"]], table.typed[field["name"]] = raw.columns[field["name"]], typed
+        for fd in findings:
+            _flag(res, table, report, fd)
     check_keys(res, table, report)
     return table
 
 
+def _check_column(res: Resource, field: dict, text: pa.Array, missing: list[str], lines: np.ndarray):
+    """Type and value constraints of one column: (typed array, findings). Runs on a worker thread."""
+    name = field["name"]
+    findings: list[Finding] = []
+    typed, bad = parse(text, field, missing)
+    ftype = field.get("type", "string")
+    bad_mask = true_mask(bad)
+    if bad_mask.any():
+        findings.append(Finding(name, "type", bad_mask, text,
+                                lambda i, v, t=ftype: f"{v!r} is not {EXPECTED.get(t, t)}",
+                                f"write {EXPECTED.get(ftype, ftype)}"))
+    constraints = field.get("constraints", {})
+    if constraints.get("required"):
+        empty = true_mask(pc.is_in(text, value_set=pa.array(missing, pa.string()))) if missing \
+            else np.zeros(len(text), dtype=bool)
+        if empty.any():
+            example = field.get("example")
+            findings.append(Finding(name, "required", empty, None, f"{name} is required but empty",
+                                    f"fill in {name}" + (f"; e.g. {example}" if example not in (None, "") else "")))
+    for key, bound, (rule, check, message, hint) in field_constraints(field):
+        try:
+            mask = check(typed, bound, field)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, ValueError, TypeError) as exc:
+            raise PackageError(f"field {name!r}: constraint {key} = {str(bound)[:80]} cannot be applied: {exc}",
+                               file=res.schema_path, field=name) from None
+        if mask.any():
+            findings.append(Finding(name, rule, mask, typed, lambda i, v, m=message, b=bound: m(v, b), hint))
+    if constraints.get("unique"):
+        fd = _duplicates([typed], name, "unique", None, lines)
+        if fd is not None:
+            findings.append(fd)
+    return typed, findings
+
+
+def _duplicates(cols: list[pa.Array], label: str, rule: str, hint: str | None, lines: np.ndarray) -> Finding | None:
+    keys = key_strings(cols)
+    first = first_rows(keys)
+    dup = (first >= 0) & (first != np.arange(len(first)))
+    if not dup.any():
+        return None
+    return Finding(label, rule, dup, keys,
+                   lambda i, v: f"{str(v).replace(chr(0), ' | ')!r} duplicates line {lines[first[i]]}",
+                   hint or "IDs are unique and never reused: give this row its own value")
+
+
+def _flag(res: Resource, table: TableData, report: Report, fd: Finding | None) -> None:
+    if fd is not None:
+        report.flag(res.name, table.file, fd.field, fd.rule, fd.mask, table.lines, fd.values, fd.message,
+                    fd.severity, fd.hint)
+
+
 def check_header(res: Resource, header: list[str], file: str, report: Report) -> None:
+    """Columns against the schema, honouring fieldsMatch (Table Schema v2):
+    exact: same fields in the same order; equal: same fields, any order; subset: every schema
+    field present, extra columns allowed; superset: only schema fields, some may be absent;
+    partial: at least one schema field."""
     expected = res.field_names
     mode = res.schema.get("fieldsMatch", "exact")
 
     def problem(rule, message, field=None, hint=None):
         report.add(Problem(res.name, file, 1, field, rule, message, None, "error", hint))
 
-    seen = set()
-    for name in header:
-        if name in seen:
+    seen: set[str] = set()
+    for pos, name in enumerate(header, start=1):
+        if name == "":
+            problem("blank_column", f"column {pos} has no name in the header", None,
+                    "name the column as in the schema, or delete it")
+        elif name in seen:
             problem("duplicate_column", f"column {name!r} appears more than once in the header", name,
                     "delete or rename the second copy")
         seen.add(name)
     missing = [n for n in expected if n not in seen]
-    extra = [n for n in dict.fromkeys(header) if n not in expected]
-    if mode in ("exact", "equal", "superset"):
+    extra = [n for n in dict.fromkeys(header) if n not in expected and n != ""]
+    if mode in ("exact", "equal", "subset"):
         for n in missing[:20]:
             problem("missing_column", f"column {n!r} is missing", n, "add the column (see the schema) or fix its spelling")
         if len(missing) > 20:
             problem("missing_column", f"… and {len(missing) - 20} more missing columns")
-    if mode in ("exact", "equal", "subset"):
+    if mode in ("exact", "equal", "superset"):
         for n in extra[:20]:
             problem("extra_column", f"column {n!r} is not in the schema", n,
                     "remove it, or propose the field in schemas/" + res.name + ".json")
         if len(extra) > 20:
             problem("extra_column", f"… and {len(extra) - 20} more extra columns")
     if mode == "partial" and not (seen & set(expected)):
-        problem("missing_column", "no column of the schema is present")
+        problem("missing_column", "no column of the schema is present", None, "check the header row")
     if mode == "exact" and not missing and not extra and len(header) == len(expected) and header != expected:
         first = next(i for i, (a, b) in enumerate(zip(header, expected)) if a != b)
         problem("column_order", f"columns are out of order: position {first + 1} is {header[first]!r}, "
                                 f"the schema has {expected[first]!r} there", header[first], "reorder the columns as in the schema")
 
 
-def check_constraints(res: Resource, field: dict, typed: pa.Array, text: pa.Array, table: TableData, report: Report) -> None:
-    name = field["name"]
-    constraints = field.get("constraints", {})
-    if constraints.get("required"):
-        null_ok = np.asarray(typed.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-        # cells with a type error are already reported; only truly empty cells are 'required' errors
-        empty = null_ok & np.isin(np.asarray(text.to_numpy(zero_copy_only=False), dtype=object),
-                                  res.schema.get("missingValues", [""]))
-        report.flag(res.name, table.file, name, "required", empty, table.lines, None,
-                    f"{name} is required but empty", hint=f"fill in {name}; e.g. {field.get('example', '')}")
-    for key, (rule, check, message, hint) in CONSTRAINTS.items():
-        if key not in constraints:
-            continue
-        bound = constraints[key]
-        try:
-            mask = check(typed, bound, field)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, ValueError, TypeError) as exc:
-            raise PackageError(f"field {name!r}: constraint {key} = {bound!r} cannot be applied: {exc}",
-                               file=res.schema_path, field=name) from None
-        report.flag(res.name, table.file, name, rule, mask, table.lines, typed,
-                    lambda i, v, m=message, b=bound: m(v, b), hint=hint)
-    if constraints.get("unique"):
-        _report_duplicates(res, table, [name], "unique", report)
-
-
-def _report_duplicates(res: Resource, table: TableData, names: list[str], rule: str, report: Report) -> None:
-    if not all(n in table.typed for n in names):
-        return
-    cols = [table.typed[n] for n in names]
-    dup = duplicated(cols)
-    if not dup.any():
-        return
-    first = first_occurrence(cols)
-    label = names[0] if len(names) == 1 else "+".join(names)
-    values = [" | ".join(str(c[i].as_py()) for c in cols) for i in range(len(dup))] if len(names) > 1 else cols[0]
-    report.flag(res.name, table.file, label, rule, dup, table.lines, values,
-                lambda i, v: f"{v!r} duplicates line {table.lines[first[i]]}",
-                hint="IDs are unique and never reused: use next-id for a new one")
-
-
 def check_keys(res: Resource, table: TableData, report: Report) -> None:
+    if not table.num_rows:
+        return
     pk = res.schema.get("primaryKey", [])
     if pk and all(n in table.typed for n in pk):
+        label = "+".join(pk)
         if len(pk) > 1 or not res.field(pk[0]).get("constraints", {}).get("unique"):
-            _report_duplicates(res, table, pk, "primary_key", report)
+            _flag(res, table, report, _duplicates([table.typed[n] for n in pk], label, "primary_key", None, table.lines))
         nulls = np.zeros(table.num_rows, dtype=bool)
         for n in pk:
             if not res.field(n).get("constraints", {}).get("required"):
-                nulls |= np.asarray(table.typed[n].is_null().to_numpy(zero_copy_only=False), dtype=bool)
-        report.flag(res.name, table.file, "+".join(pk), "primary_key", nulls, table.lines, None,
-                    "primary key is empty")
+                nulls |= ~valid(table.typed[n])
+        report.flag(res.name, table.file, label, "primary_key", nulls, table.lines, None,
+                    "primary key is empty", hint="every row needs its own ID")
     for key in res.schema.get("uniqueKeys", []):
-        _report_duplicates(res, table, key, "unique_keys", report)
+        if all(n in table.typed for n in key):
+            _flag(res, table, report, _duplicates([table.typed[n] for n in key], "+".join(key), "unique_keys",
+                                                  "this combination must be unique: change one of its parts, "
+                                                  "or delete the duplicate row", table.lines))
 
 
 def check_foreign_keys(tables: dict[str, TableData], report: Report) -> None:
-    import pyarrow.compute as pc
-
+    """Every foreign key (across tables, self-references, composite keys): a value present in the
+    child must exist in the referenced columns. A key with any empty part is not checked."""
     for table in tables.values():
         res = table.resource
+        if not table.num_rows:
+            continue
         for fk in res.schema.get("foreignKeys", []):
             target_name = fk["reference"].get("resource") or res.name
             target = tables.get(target_name)
             fields, ref_fields = fk["fields"], fk["reference"]["fields"]
             if target is None or not table.has(*fields) or not target.has(*ref_fields):
                 continue
-            if len(fields) == 1:
-                values = table.typed[fields[0]]
-                present = np.asarray(values.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-                found = np.asarray(pc.fill_null(pc.is_in(values, value_set=target.typed[ref_fields[0]].drop_null()), False)
-                                   .to_numpy(zero_copy_only=False), dtype=bool)
-                shown = values
-            else:
-                keys = set(zip(*(target.typed[f].to_pylist() for f in ref_fields)))
-                rows = list(zip(*(table.typed[f].to_pylist() for f in fields)))
-                present = np.array([all(v is not None for v in r) for r in rows], dtype=bool)
-                found = np.array([r in keys for r in rows], dtype=bool)
-                shown = [" | ".join(map(str, r)) for r in rows]
+            keys = key_strings([table.typed[f] for f in fields])
+            ref = key_strings([target.typed[f] for f in ref_fields]).drop_null()
+            mask = valid(keys) & ~true_mask(pc.is_in(keys, value_set=ref))
             label = "+".join(fields)
-            report.flag(res.name, table.file, label, "foreign_key", present & ~found, table.lines, shown,
-                        lambda i, v, tn=target_name, rf="+".join(ref_fields): f"{v!r} is not a {rf} in {tn}",
+            report.flag(res.name, table.file, label, "foreign_key", mask, table.lines, keys,
+                        lambda i, v, tn=target_name, rf="+".join(ref_fields):
+                            f"{str(v).replace(chr(0), ' | ')!r} is not a {rf} in {tn}",
                         hint=f"add the row to {target_name} first, or fix the spelling")
