@@ -278,6 +278,20 @@ def _zip(entries: list[tuple], method=zipfile.ZIP_DEFLATED) -> bytes:
     return buf.getvalue()
 
 
+def set_member_size(archive: bytes, name: str, size: int) -> bytes:
+    """Rewrite the uncompressed size a member's local and central headers declare (a lying zip)."""
+    data = bytearray(archive)
+    raw = name.encode("utf-8")
+    for sig, name_at, size_at in ((b"PK\x03\x04", 30, 22), (b"PK\x01\x02", 46, 24)):
+        i = data.find(sig)
+        while i >= 0 and data[i + name_at: i + name_at + len(raw)] != raw:
+            i = data.find(sig, i + 1)
+        if i < 0:
+            raise KeyError(name)
+        struct.pack_into("<I", data, i + size_at, size)
+    return bytes(data)
+
+
 def archive_cases(lay: Layout) -> dict[str, bytes]:
     """Archives refused on their directory alone: the content never matters, so a placeholder
     descriptor is enough (and these files never go stale)."""
@@ -310,6 +324,9 @@ def archive_cases(lay: Layout) -> dict[str, bytes]:
         flags = struct.unpack_from("<H", enc, i + off)[0] | 1
         struct.pack_into("<H", enc, i + off, flags)
     cases["zip_encrypted.zip"] = bytes(enc)
+    # a member whose headers claim 3 GiB: refused from the directory, before anything is inflated
+    huge = _zip(ok + [(prefix + "data/a.csv", b"0123456789")], method=zipfile.ZIP_STORED)
+    cases["zip_declared_huge.zip"] = set_member_size(huge, prefix + "data/a.csv", 3 * 1024**3)
     return {f"zip/{k}": v for k, v in cases.items()}
 
 

@@ -230,6 +230,9 @@ def read_package(source: PackageSource) -> Package:
             schema = parse_json(source.read(schema_path, where, limit=MAX_JSON_BYTES), schema_path)
         elif schema is None:
             raise PackageError(f"resource {name!r} has no schema", file=where, field=f"{name}.schema")
+        elif not isinstance(schema, dict):
+            raise PackageError(f"resource {name!r}: 'schema' must be a path or an object, got {type(schema).__name__}",
+                               file=where, field=f"{name}.schema")
         schema = check_schema(schema, schema_path or f"{where} ({name}.schema)")
         pkg.resources[name] = Resource(name=name, path=path, schema=schema, schema_path=schema_path, descriptor=res)
     for res in pkg.resources.values():

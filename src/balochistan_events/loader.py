@@ -99,19 +99,41 @@ def _load_table(package: Package, res: Resource, prefer_parquet: bool):
 def _read_parquet(data: bytes, res: Resource, file: str) -> dict[str, pa.Array]:
     import pyarrow.parquet as pq
 
+    from .source import MAX_MEMBER_BYTES
+
     try:
-        table = pq.read_table(pa.BufferReader(data))
+        reader = pq.ParquetFile(pa.BufferReader(data))
+        meta = reader.metadata
+        # a release's Parquet is untrusted: bound what it may expand to before decoding it
+        expanded = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        if expanded > MAX_MEMBER_BYTES:
+            raise PackageError(f"Parquet file would expand to {expanded} bytes (limit {MAX_MEMBER_BYTES})", file=file)
+        table = reader.read()
     except (pa.ArrowInvalid, pa.ArrowException, OSError) as exc:
         raise PackageError(f"not a readable Parquet file: {exc}", file=file) from None
     expected = arrow_schema(res)
     if table.schema.names != expected.names:
-        raise PackageError(f"Parquet columns {table.schema.names[:5]}… differ from the Table Schema's "
-                           f"{expected.names[:5]}…", file=file)
+        missing = [n for n in expected.names if n not in table.schema.names]
+        extra = [n for n in table.schema.names if n not in expected.names]
+        what = (f"column {missing[0]!r} is missing" if missing else f"column {extra[0]!r} is not in the Table Schema"
+                if extra else "columns are not in the Table Schema's order")
+        raise PackageError(f"Parquet {what}", file=file, field=(missing or extra or [None])[0])
     out = {}
     for field in expected:
         col = table.column(field.name)
         if not col.type.equals(field.type):
             raise PackageError(f"Parquet column {field.name!r} is {col.type}, the Table Schema says {field.type}",
                                file=file, field=field.name)
-        out[field.name] = col.combine_chunks()
+        col = col.combine_chunks()
+        codes = res.field(field.name).get("constraints", {}).get("enum")
+        if codes is not None and pa.types.is_string(col.type):
+            import pyarrow.compute as pc
+
+            unknown = pc.invert(pc.fill_null(pc.is_in(col, value_set=pa.array(codes, pa.string())), True))
+            if pc.any(unknown).as_py():
+                bad = col.filter(unknown)[0].as_py()
+                # a categorical would turn it into a missing value silently: refuse instead
+                raise PackageError(f"Parquet column {field.name!r} holds {str(bad)[:60]!r}, not one of the schema's codes",
+                                   file=file, field=field.name)
+        out[field.name] = col
     return out
