@@ -65,3 +65,34 @@ def test_claims_summary_is_one_row_per_event_type_subject(package_copy):
 def test_missing_package_is_a_clean_error(tmp_path):
     with pytest.raises(PackageError):
         be.load(tmp_path / "nowhere")
+
+
+def test_parquet_with_empty_coded_cells_loads_like_the_csv(package_copy):
+    """A release's Parquet may hold nulls in coded columns (a claim without a qualifier): they load as
+    missing values, exactly as the CSV's empty cells do; only a present, unknown code is refused."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from balochistan_events.descriptor import read_package
+    from balochistan_events.source import open_source
+    from balochistan_events.types import arrow_schema
+
+    by_csv = be.load(package_copy)
+    source = open_source(package_copy)
+    res = read_package(source).resources["claims"]
+    source.close()
+    df = by_csv.claims.astype({c: object for c in by_csv.claims.columns
+                               if isinstance(by_csv.claims[c].dtype, pd.CategoricalDtype)})
+    df.loc[0, "qualifier"] = None           # at least one empty coded cell, whatever the data holds
+    table = pa.Table.from_pandas(df, preserve_index=False).cast(arrow_schema(res))
+    pq.write_table(table, package_copy / "data" / "claims.parquet")
+    by_parquet = be.load(package_copy)
+    assert by_parquet.claims["qualifier"].isna().sum() >= 1
+    expected = by_csv.claims.copy()
+    expected.loc[0, "qualifier"] = None
+    pd.testing.assert_frame_equal(by_parquet.claims, expected)
+    df.loc[0, "qualifier"] = "roughly"
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False).cast(arrow_schema(res)),
+                   package_copy / "data" / "claims.parquet")
+    with pytest.raises(PackageError, match="qualifier"):
+        be.load(package_copy)

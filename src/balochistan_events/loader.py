@@ -129,7 +129,8 @@ def _read_parquet(data: bytes, res: Resource, file: str) -> dict[str, pa.Array]:
         if codes is not None and pa.types.is_string(col.type):
             import pyarrow.compute as pc
 
-            unknown = pc.invert(pc.fill_null(pc.is_in(col, value_set=pa.array(codes, pa.string())), True))
+            # is_in gives false (not null) for a null cell; an empty cell is allowed, only present values count
+            unknown = pc.and_(pc.is_valid(col), pc.invert(pc.is_in(col, value_set=pa.array(codes, pa.string()))))
             if pc.any(unknown).as_py():
                 bad = col.filter(unknown)[0].as_py()
                 # a categorical would turn it into a missing value silently: refuse instead
