@@ -137,7 +137,7 @@ def _fill_derived(pkg: Package, root, res: Resource, values: dict[str, str]) -> 
         from .rules import _QUALIFIER_SHAPE
 
         equal, _empty = _QUALIFIER_SHAPE.get(values.get("qualifier", ""), (set(), set()))
-        for bound in sorted(equal):
+        for bound in [b for b in ("value_low", "value_high") if b in equal]:
             if not values.get(bound):
                 values[bound] = values["value_best"]
                 notes.append(f"{bound} {values['value_best']} (qualifier {values['qualifier']}: {bound} = value_best)")

@@ -61,7 +61,7 @@ def field_option(f: dict, derived: dict[str, str]) -> click.Option:
     elif "example" in f and not isinstance(ptype, click.Choice):
         help_text += f" [e.g. {f['example']}]"
     required = bool(cons.get("required")) and name not in derived
-    return click.Option([option_name(name), name], type=ptype, required=required, default=None,
+    return click.Option([option_name(name), name], type=ptype, required=required,
                         metavar=metavar, help=help_text)
 
 
