@@ -197,5 +197,50 @@ def place(query, country, limit, package):
         click.echo(f"{p['geonameid']:<11}  {p['latitude']!s:<8}  {p['longitude']!s:<9}  {admin1:<11}  {p['name']}")
 
 
+@cli.command()
+@click.argument("path", required=False, default=".")
+@click.option("--to", "kind", type=click.Choice(["acled", "ucdp", "geojson", "hxl"]), required=True,
+              help="Peer format: ACLED-shaped CSV, UCDP GED-shaped CSV, GeoJSON, HXL-tagged CSV.")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write to FILE (atomically) instead of standard output.")
+def export(path, kind, out):
+    """Export a valid package (directory, datapackage.json or release zip) to a peer format.
+
+    Crosswalks come from the x-acled / x-ucdp / x-hxl properties in schemas/*.json; the codebook
+    lists what each format includes and cannot express."""
+    from .exports import export_table
+    from .validate import validate_package
+
+    report = validate_package(path)
+    if not report.valid:
+        click.echo(f"error: {path} is not a valid package ({len(report.errors)} error(s)); "
+                   f"run `balochistan-events validate {path}` for the list", err=True)
+        sys.exit(EXIT_INVALID)
+    text = export_table(kind, path)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        from .atomic import write_text
+
+        write_text(out, text)
+
+
+@cli.command()
+@click.argument("path", required=False, default=".")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write to FILE (atomically), e.g. docs/codebook.md, instead of standard output.")
+def codebook(path, out):
+    """Generate the Markdown codebook from the package's Table Schemas (deterministic)."""
+    from .codebook import render_codebook
+
+    text = render_codebook(path)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        from .atomic import write_text
+
+        write_text(out, text)
+
+
 def main():
     cli(prog_name="balochistan-events")

@@ -1,0 +1,189 @@
+"""ACLED-shaped CSV: ACLED's 31 columns in ACLED's order, one row per exported event.
+
+Filled from the x-acled crosswalk in schemas/*.json (events: date, precision, types, actors, place,
+tags, description; actors: name and inter code; sources: publisher), plus derived columns: year,
+disorder_type, interaction, country, region, source, fatalities and timestamp."""
+from __future__ import annotations
+
+import pandas as pd
+
+from .common import (PERSON_GROUPS, PERSON_TOTALS, actor_lookup, csv_text, figures, leaf_events, lexical,
+                     mappings, per_subject, translate)
+
+# ACLED's export columns, in ACLED's order (ACLED's layout, not ours: a constant by design).
+COLUMNS = [
+    "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type", "sub_event_type",
+    "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2", "interaction", "civilian_targeting",
+    "iso", "region", "country", "admin1", "admin2", "admin3", "location", "latitude", "longitude", "geo_precision",
+    "source", "source_scale", "notes", "fatalities", "tags", "timestamp",
+]
+
+FATALITY_RULE = "conservative-v1"
+FATALITY_RULE_TEXT = (
+    "fatalities is the larger of (a) the sum, over the non-overlapping groups security_forces, militants, "
+    "civilians and officials, of the lowest value_best that any claimant gave for that group, and (b) the lowest "
+    "value_best among whole-event totals (subject all_persons or unspecified); 0 when the event has no `killed` "
+    "claim with a figure. Only `killed` claims about the exported event itself count: a campaign's own totals "
+    "are not spread over its incidents. ACLED records the most conservative available estimate; this rule takes "
+    "the most conservative figure for each group and never lets the result fall below the most conservative "
+    "reported total. The notes column ends with the rule's name and the figures it used."
+)
+
+SCOPE = ("Leaf events only: every incident, and every campaign recorded without incidents. A campaign that has "
+         "incidents is left out, because ACLED codes single events and its incidents already carry the "
+         "episodes; exporting both would count the same deaths twice.")
+
+LIMITATIONS = [
+    "One fatality number per event: the claimants' disagreement (who said how many) is reduced to the "
+    "conservative figure; the notes column names the rule and the per-group figures used.",
+    "Campaign-level figures (e.g. a two-day total across the province) are not exported when the campaign "
+    "has incidents; use claims.csv or the reconciled view (load().claims_summary()).",
+    "Injured, abducted, escaped, arrested and other claim types have no ACLED column and are not exported.",
+    "assoc_actor_1, assoc_actor_2, admin3 and source_scale are left empty: the package does not record them.",
+    "inter codes come from actors.acled_inter; an actor without one (e.g. a news agency) leaves inter and "
+    "interaction empty.",
+    "disorder_type is derived from the event and sub-event type (ACLED 2023 codebook grouping); it is not "
+    "coded separately.",
+    "timestamp is the package's `created` time (one value for all rows), not a per-row edit time.",
+    "event_id_cnty holds our event_id (EV-YYYY-NNNN), not an ACLED identifier.",
+]
+
+# How the columns that no crosswalk fills are made (the codebook prints this with the crosswalk).
+DERIVED = {
+    "year": "year of event_date",
+    "disorder_type": "from event_type / sub_event_type (ACLED 2023 grouping)",
+    "inter1": "actors.acled_inter of actor1",
+    "inter2": "actors.acled_inter of actor2",
+    "interaction": "the two inter codes, lower first; a sole actor's code followed by 0",
+    "region": "ACLED region of the country (Pakistan: South Asia)",
+    "country": "ISO 3166 name of country_code",
+    "source": "publishers of the sources the event's claims cite, sorted, '; '-separated",
+    "fatalities": f"rule {FATALITY_RULE} over the event's `killed` claims",
+    "timestamp": "the package's `created` time as a Unix timestamp",
+}
+# And the extra steps after a crosswalk: actor ids become actor names, tags become '; '-separated, and
+# notes get the fatality rule appended.
+AFTER_CROSSWALK = {
+    "actor1": "actor_id resolved to actors.name",
+    "actor2": "actor_id resolved to actors.name",
+    "tags": "'|' replaced by '; '",
+    "notes": "followed by the fatality rule's name and the figures it used",
+}
+
+POLITICAL_VIOLENCE = "Political violence"
+DISORDER_BY_TYPE = {
+    "Battles": POLITICAL_VIOLENCE, "Explosions/Remote violence": POLITICAL_VIOLENCE,
+    "Violence against civilians": POLITICAL_VIOLENCE, "Protests": "Demonstrations", "Riots": "Demonstrations",
+    "Strategic developments": "Strategic developments",
+}
+DISORDER_BY_SUB_TYPE = {
+    "Excessive force against protesters": "Political violence; Demonstrations",
+    "Mob violence": "Political violence; Demonstrations",
+}
+# ACLED's region for the countries this package covers (ACLED's grouping).
+REGIONS = {"PK": "South Asia"}
+
+
+def interaction(inter1, inter2) -> str:
+    """ACLED interaction code: the two inter codes, lower first (12 = state forces vs rebels); a sole
+    actor's code followed by 0 (20 = rebels acting alone)."""
+    if inter1 in ("", None):
+        return ""
+    a = int(inter1)
+    if inter2 in ("", None):
+        return str(a * 10)
+    b = int(inter2)
+    lo, hi = sorted((a, b))
+    return f"{lo}{hi}"
+
+
+def fatalities(ds, event_ids) -> tuple[dict[str, int], dict[str, str]]:
+    """event_id -> fatalities by FATALITY_RULE, and event_id -> a short account of the figures used."""
+    ps = per_subject(figures(ds, "killed"))
+    counts: dict[str, int] = {}
+    notes: dict[str, str] = {}
+    by_event = {e: g for e, g in ps.groupby("event_id", sort=False)} if len(ps) else {}
+    for e in event_ids:
+        g = by_event.get(e)
+        if g is None:
+            counts[e] = 0
+            notes[e] = f"Fatalities ({FATALITY_RULE}): no killed figure claimed; coded 0."
+            continue
+        rows = {s: r for s, r in zip(g["subject"], g.itertuples(index=False))}
+        parts, group_sum = [], 0
+        for s in PERSON_GROUPS:
+            if s in rows:
+                r = rows[s]
+                group_sum += int(r.min_best)
+                parts.append(f"{s} {int(r.min_best)} (lowest of {int(r.claims)})")
+        totals = [(int(rows[s].min_best), s, int(rows[s].claims)) for s in PERSON_TOTALS if s in rows]
+        total = min(totals) if totals else None
+        value = max(group_sum, total[0] if total else 0)
+        text = f"Fatalities ({FATALITY_RULE}): "
+        text += ("groups " + ", ".join(parts) + f" = {group_sum}") if parts else "no per-group figure"
+        if total:
+            text += f"; lowest total {total[0]} ({total[1]}, lowest of {total[2]})"
+        counts[e] = value
+        notes[e] = text + f"; coded {value}."
+    return counts, notes
+
+
+def _created_timestamp(descriptor: dict) -> str:
+    created = descriptor.get("created")
+    try:
+        return str(int(pd.Timestamp(created).timestamp())) if created else ""
+    except (ValueError, TypeError):
+        return ""
+
+
+def rows(ds) -> tuple[list[str], list[list]]:
+    """ACLED columns and rows (cells as text) for the exported events."""
+    ev = leaf_events(ds.events)
+    res = ds.resources["events"]
+    m = mappings(res, "acled")
+    n = len(ev)
+    cols: dict[str, list] = {c: [""] * n for c in COLUMNS}
+    for column, mapping in m.items():
+        if column in cols:
+            cols[column] = translate(ev[mapping.name], mapping)
+    # actors: ids -> ACLED's actor name and inter code (actors fields with x-acled actor1 / inter1)
+    names = actor_lookup(ds, "acled", "actor1")
+    inters = actor_lookup(ds, "acled", "inter1")
+    a1_field, a2_field = m["actor1"].name, m["actor2"].name
+    cols["actor1"] = [lexical(names.get(a)) for a in ev[a1_field].astype(object)]
+    cols["actor2"] = [lexical(names.get(a)) if isinstance(a, str) else "" for a in ev[a2_field].astype(object)]
+    cols["inter1"] = [lexical(inters.get(a)) for a in ev[a1_field].astype(object)]
+    cols["inter2"] = [lexical(inters.get(a)) if isinstance(a, str) else "" for a in ev[a2_field].astype(object)]
+    cols["interaction"] = [interaction(a, b) for a, b in zip(cols["inter1"], cols["inter2"])]
+    cols["year"] = [d[:4] for d in cols["event_date"]]
+    etype = ev[m["event_type"].name].astype(object)
+    stype = ev[m["sub_event_type"].name].astype(object)
+    cols["disorder_type"] = [DISORDER_BY_SUB_TYPE.get(s) or DISORDER_BY_TYPE.get(t, "") for t, s in zip(etype, stype)]
+    country_field = m["iso"].name
+    import pycountry
+
+    countries = {c: pycountry.countries.get(alpha_2=c) for c in ev[country_field].dropna().unique()}
+    cols["country"] = [countries[c].name if isinstance(c, str) and countries.get(c) else ""
+                       for c in ev[country_field].astype(object)]
+    cols["region"] = [REGIONS.get(c, "") if isinstance(c, str) else "" for c in ev[country_field].astype(object)]
+    cols["tags"] = [t.replace("|", "; ") for t in cols["tags"]]
+    # sources: the publishers (sources field with x-acled "source") of the sources the event's claims cite
+    src_res = ds.resources["sources"]
+    pub_field = mappings(src_res, "acled")["source"].name
+    publisher = dict(zip(ds.sources["source_id"], ds.sources[pub_field].astype(object)))
+    cited = ds.claims[["event_id", "source_id"]].dropna().drop_duplicates()
+    pubs = {e: "; ".join(sorted({str(publisher[s]) for s in g["source_id"] if s in publisher}))
+            for e, g in cited.groupby("event_id", sort=False)}
+    ids = ev["event_id"].tolist()
+    cols["source"] = [pubs.get(e, "") for e in ids]
+    counts, notes = fatalities(ds, ids)
+    cols["fatalities"] = [str(counts[e]) for e in ids]
+    cols["notes"] = [f"{d} {notes[e]}".strip() for d, e in zip(cols["notes"], ids)]
+    stamp = _created_timestamp(ds.descriptor)
+    cols["timestamp"] = [stamp] * n
+    return COLUMNS, [list(r) for r in zip(*(cols[c] for c in COLUMNS))]
+
+
+def export(ds) -> str:
+    header, body = rows(ds)
+    return csv_text(header, body)

@@ -1,0 +1,191 @@
+"""Shared pieces of the exports: reading crosswalks from the schemas, formatting cells, choosing the
+events a peer format can hold, and per-event claim figures."""
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import PackageError
+
+# Person groups in claims.subject that do not overlap: their figures may be added up.
+PERSON_GROUPS = ("security_forces", "militants", "civilians", "officials")
+# Subjects that count everyone (or people of unknown kind): alternative totals, never added to groups.
+PERSON_TOTALS = ("all_persons", "unspecified")
+
+
+# --- crosswalks (x-acled, x-ucdp, x-hxl) --------------------------------------------------------
+
+@dataclass(frozen=True)
+class Mapping:
+    """One of our fields mapped to a peer column, optionally with a code translation."""
+
+    table: str
+    field: dict
+    column: str
+    values: dict | None
+
+    @property
+    def name(self) -> str:
+        return self.field["name"]
+
+
+def crosswalk(field: dict, peer: str, table: str = "") -> Mapping | None:
+    """A field's x-<peer> property: a column name string, or {"field": column, "values": {code: peer code}}."""
+    prop = field.get(f"x-{peer}")
+    if prop is None:
+        return None
+    if isinstance(prop, str) and prop:
+        return Mapping(table, field, prop, None)
+    if isinstance(prop, dict) and isinstance(prop.get("field"), str):
+        values = prop.get("values")
+        if values is not None and not isinstance(values, dict):
+            raise PackageError(f"x-{peer}.values of {field['name']!r} must be an object", field=field["name"])
+        return Mapping(table, field, prop["field"], values)
+    raise PackageError(f"x-{peer} of {field['name']!r} must be a column name or {{\"field\": …, \"values\": …}}",
+                       field=field["name"])
+
+
+def mappings(resource, peer: str) -> dict[str, Mapping]:
+    """Peer column -> the first of the table's fields that maps to it (schema order)."""
+    out: dict[str, Mapping] = {}
+    for f in resource.fields:
+        m = crosswalk(f, peer, resource.name)
+        if m is not None and m.column not in out:
+            out[m.column] = m
+    return out
+
+
+def field_for(resource, peer: str, column: str) -> str | None:
+    m = mappings(resource, peer).get(column)
+    return m.name if m else None
+
+
+def lexical(value, field: dict | None = None) -> str:
+    """A typed cell back in its Table Schema text form ('' for missing)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    ftype = (field or {}).get("type", "string")
+    if isinstance(value, (bool, np.bool_)):
+        trues = (field or {}).get("trueValues") or ["true"]
+        falses = (field or {}).get("falseValues") or ["false"]
+        return trues[0] if value else falses[0]
+    if isinstance(value, (pd.Timestamp, np.datetime64)):
+        ts = pd.Timestamp(value)
+        return ts.strftime("%Y-%m-%d") if ftype == "date" else ts.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    return str(value)
+
+
+def translate(series: pd.Series, mapping: Mapping) -> list:
+    """Apply a crosswalk to a column: code translation when the mapping has values, else the cell text.
+    A code the crosswalk does not list becomes '' (unknown to the peer)."""
+    cells = [lexical(v, mapping.field) for v in series.astype(object)]
+    if mapping.values is None:
+        return cells
+    return ["" if c == "" else mapping.values.get(c, "") for c in cells]
+
+
+def json_value(value, field: dict | None = None):
+    """A typed cell as a JSON value: numbers stay numbers, dates become YYYY-MM-DD, missing is null."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    if isinstance(value, (pd.Timestamp, np.datetime64)):
+        return lexical(value, field)
+    return str(value)
+
+
+# --- which events ----------------------------------------------------------------------------------
+
+def sorted_events(events: pd.DataFrame) -> pd.DataFrame:
+    """Events in event_id order, so that a checkout and its release (whose Parquet files are sorted by
+    primary key) export the same bytes."""
+    return events.sort_values("event_id", kind="mergesort").reset_index(drop=True)
+
+
+def leaf_events(events: pd.DataFrame) -> pd.DataFrame:
+    """Events that are nobody's parent: every incident, and campaigns recorded without incidents,
+    in event_id order. Exporting only these puts each episode in one row and counts no figure twice."""
+    parents = set(events["parent_event_id"].dropna())
+    return sorted_events(events[~events["event_id"].isin(parents)])
+
+
+# --- claim figures per event --------------------------------------------------------------------
+
+def figures(ds, claim_type: str = "killed") -> pd.DataFrame:
+    """Claims of one type that carry a figure, with the claimant's side (official / armed_group /
+    independent, as in summary.py) and each claim's range ends (low or best, high or best)."""
+    from ..summary import claimant_sides
+
+    c = ds.claims
+    c = c[(c["claim_type"].astype("string") == claim_type) & c["value_best"].notna()].copy()
+    c["subject"] = c["subject"].astype("string")
+    c["side"] = c["claimant_id"].map(claimant_sides(ds.actors)).fillna("independent")
+    c["lo"] = c["value_low"].fillna(c["value_best"])
+    c["hi"] = c["value_high"].fillna(c["value_best"])
+    return c
+
+
+def per_subject(fig: pd.DataFrame) -> pd.DataFrame:
+    """One row per event x subject: n claims, lowest figure, lowest and highest range ends, and the
+    lowest figure among independent claimants (NA when none)."""
+    keys = ["event_id", "subject"]
+    if fig.empty:
+        return pd.DataFrame(columns=keys + ["claims", "min_best", "low", "high", "indep_best"])
+    g = fig.groupby(keys, sort=True, observed=True)
+    out = pd.DataFrame({
+        "claims": g.size(),
+        "min_best": g["value_best"].min(),
+        "low": g["lo"].min(),
+        "high": g["hi"].max(),
+    })
+    indep = fig[fig["side"] == "independent"].groupby(keys, sort=True, observed=True)["value_best"].min()
+    out["indep_best"] = indep.reindex(out.index)
+    return out.reset_index()
+
+
+def sources_per_event(ds) -> dict[str, list[str]]:
+    """event_id -> the distinct source_ids its claims cite, sorted."""
+    c = ds.claims[["event_id", "source_id"]].dropna().drop_duplicates()
+    return {e: sorted(g["source_id"]) for e, g in c.groupby("event_id", sort=True)}
+
+
+# --- output --------------------------------------------------------------------------------------
+
+def csv_text(header: list[str], rows, extra_rows: list[list[str]] = ()) -> str:
+    """RFC 4180 CSV with LF line ends, minimal quoting, UTF-8 text."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    for r in extra_rows:
+        w.writerow(r)
+    for r in rows:
+        w.writerow(["" if v is None else v for v in r])
+    return buf.getvalue()
+
+
+def actor_lookup(ds, peer: str, column: str) -> dict[str, object]:
+    """actor_id -> the actors field that maps to `column` for `peer` (e.g. ACLED actor1 -> name)."""
+    res = ds.resources["actors"]
+    name = field_for(res, peer, column)
+    if name is None:
+        raise PackageError(f"schemas: no actors field has x-{peer} {column!r}", file=res.schema_path)
+    a = ds.actors.drop_duplicates("actor_id")
+    return dict(zip(a["actor_id"], a[name].astype(object)))

@@ -1,0 +1,58 @@
+"""GeoJSON (RFC 7946): a FeatureCollection with one Point feature per event, in event_id order.
+
+Geometry: [longitude, latitude] in WGS84 (RFC 7946 section 3.1.1: longitude first). Feature id: the
+event_id. Properties: every events field as a JSON value (dates as YYYY-MM-DD, integers and numbers
+as numbers, booleans, null for empty cells), plus actor1_name and actor2_name (actors.name) and the
+number of claims and of distinct claimants about the event. One feature per line, so the file
+diffs well and streams."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from .common import json_value, sorted_events
+
+SCOPE = ("All events, campaigns and incidents alike (event_level and parent_event_id are properties, so a "
+         "map can filter either). A campaign's point is the place its geo_precision names (often the "
+         "provincial capital), not the extent of the campaign.")
+
+LIMITATIONS = [
+    "One point per event: a campaign spanning many places is drawn at a single representative point.",
+    "No figures: claims (who claimed how many killed) are not properties; join claims.csv on event_id, or "
+    "use the ACLED or GED export for one number per event.",
+    "Coordinates are those of the GeoNames place; geo_precision says how exact they are.",
+]
+
+EXTRA_PROPERTIES = ["actor1_name", "actor2_name", "claims", "claimants"]
+
+
+def features(ds) -> list[dict]:
+    ev = sorted_events(ds.events)
+    fields = ds.resources["events"].fields
+    names = dict(zip(ds.actors["actor_id"], ds.actors["name"].astype(object)))
+    per_event = ds.claims.groupby("event_id", sort=False).agg(claims=("claim_id", "size"),
+                                                               claimants=("claimant_id", "nunique"))
+    n_claims = per_event["claims"].to_dict()
+    n_claimants = per_event["claimants"].to_dict()
+    columns = {f["name"]: ev[f["name"]].astype(object).tolist() for f in fields if f["name"] in ev}
+    out = []
+    for i in range(len(ev)):
+        props = {f["name"]: json_value(columns[f["name"]][i], f) for f in fields if f["name"] in columns}
+        lat, lon = props.get("latitude"), props.get("longitude")
+        geometry = {"type": "Point", "coordinates": [lon, lat]} if lat is not None and lon is not None else None
+        e = props.get("event_id")
+        props["actor1_name"] = json_value(names.get(props.get("actor1_id")))
+        props["actor2_name"] = json_value(names.get(props.get("actor2_id")))
+        props["claims"] = int(n_claims.get(e, 0))
+        props["claimants"] = int(n_claimants.get(e, 0))
+        out.append({"type": "Feature", "id": e, "geometry": geometry, "properties": props})
+    return out
+
+
+def export(ds) -> str:
+    dump = lambda obj: json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)  # noqa: E731
+    body = ",\n".join(dump(f) for f in features(ds))
+    name = ds.descriptor.get("name") or "balochistan-events"
+    head = f'{{"type":"FeatureCollection","name":{dump(name)},"features":[\n'
+    return head + body + ("\n" if body else "") + "]}\n"

@@ -1,0 +1,27 @@
+"""HXL-tagged CSV (Humanitarian Exchange Language 1.1): the events table with our column names as the
+header and the x-hxl hashtag of each field on the second row, as HXL tools expect.
+
+Rows in event_id order; cells are the package's own text (as in data/events.csv); a field without x-hxl gets an empty
+hashtag cell, which HXL tools ignore."""
+from __future__ import annotations
+
+from .common import csv_text, lexical, sorted_events
+
+SCOPE = "All events, campaigns and incidents alike (the #event+type+level column tells them apart)."
+
+LIMITATIONS = [
+    "Only the events table: figures live in claims, which HXL cannot attach to an event row without "
+    "choosing one number; claims.csv carries its own hashtags in schemas/claims.json (x-hxl) for tools that "
+    "read them.",
+    "Actor columns hold actor_ids (slugs), not names; join actors.csv for names.",
+]
+
+
+def export(ds) -> str:
+    res = ds.resources["events"]
+    events = sorted_events(ds.events)
+    fields = [f for f in res.fields if f["name"] in events]
+    header = [f["name"] for f in fields]
+    tags = [f.get("x-hxl", "") if isinstance(f.get("x-hxl"), str) else "" for f in fields]
+    columns = [[lexical(v, f) for v in events[f["name"]].astype(object)] for f in fields]
+    return csv_text(header, zip(*columns), extra_rows=[tags])
