@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -37,6 +38,9 @@ def assert_clean(result, max_output: int = MAX_OUTPUT_BYTES):
     # SafeGroup turns unexpected exceptions into exit 2 "internal error": clean for users, but a bug here
     assert "internal error" not in out, out[-2000:]
     assert len(out.encode("utf-8", "replace")) <= max_output, f"{len(out)} characters of output"
+    # no raw control characters: an ESC from a cell would drive the terminal, a CR overwrite a line
+    bad = re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", out)
+    assert bad is None, f"raw control character {bad.group()!r} in output: {out[max(bad.start() - 80, 0):bad.start() + 20]!r}"
     for line in out.splitlines():
         assert not line.startswith("::") or line.startswith(("::error ", "::warning ", "::notice ")), line[:200]
     return result

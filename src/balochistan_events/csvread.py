@@ -235,6 +235,8 @@ def _read_careful(data: bytes, problem):
     if header is None:
         problem(1, "empty_file", "file has no header row")
         return None
+    if problem.counts.get("encoding"):
+        return None     # cells were not text: nothing read from this file can be trusted or compared
     columns = [pa.array([r[i] for r in rows], pa.string()) for i in range(len(header))]
     return header, columns, np.asarray(lines, dtype=np.int64)
 
