@@ -213,7 +213,11 @@ def export(path, kind, out):
 
     report = validate_package(path)
     if not report.valid:
-        click.echo(f"error: {path} is not a valid package ({len(report.errors)} error(s)); "
+        from .formatting import format_problem
+
+        for p in report.errors[:20]:     # name the file, line and field of the first problems
+            click.echo(format_problem(p), err=True)
+        click.echo(f"error: {path} is not a valid package ({report.error_count} error(s)); "
                    f"run `balochistan-events validate {path}` for the list", err=True)
         sys.exit(EXIT_INVALID)
     text = export_table(kind, path)
