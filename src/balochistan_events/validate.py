@@ -14,6 +14,7 @@ Problems are mapped back to file lines (header = line 1) and sorted by file and 
 from __future__ import annotations
 
 import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
@@ -34,6 +35,23 @@ from .types import EXPECTED, parse
 
 ProgressFn = Callable[[str, int], None]
 THREADS = max(1, min(4, os.cpu_count() or 1))
+
+
+def skip_pandas_import() -> None:
+    """For a process that only validates (the console script's `validate`): pyarrow imports pandas
+    (about 0.4 s) on its first pa.array()/pa.scalar() call, only to ask whether the argument is a
+    pandas object. Validation never uses pandas, so we make `import pandas` fail fast for the rest
+    of the process; pyarrow then takes pandas for absent. Never call this in a process that will
+    use pandas later (the library API and the tests do not call it)."""
+    if "pandas" not in sys.modules and not os.environ.get("BALOCHISTAN_EVENTS_ALLOW_PANDAS"):
+        sys.meta_path.insert(0, _NoPandasFinder())
+
+
+class _NoPandasFinder:
+    def find_spec(self, name, path=None, target=None):
+        if name == "pandas" or name.startswith("pandas."):
+            raise ImportError("pandas is not needed (and not loaded) while validating")
+        return None
 
 
 def validate_package(path: str | os.PathLike | None = None, *, max_errors: int | None = DEFAULT_MAX_PROBLEMS,
@@ -225,7 +243,7 @@ def check_keys(res: Resource, table: TableData, report: Report) -> None:
 
 def check_foreign_keys(tables: dict[str, TableData], report: Report) -> None:
     """Every foreign key (across tables, self-references, composite keys): a value present in the
-    child must exist in the referenced columns. A key with any empty part is not checked."""
+    child must exist in the referenced columns. A key whose parts are all empty is not checked."""
     for table in tables.values():
         res = table.resource
         if not table.num_rows:
@@ -236,11 +254,17 @@ def check_foreign_keys(tables: dict[str, TableData], report: Report) -> None:
             fields, ref_fields = fk["fields"], fk["reference"]["fields"]
             if target is None or not table.has(*fields) or not target.has(*ref_fields):
                 continue
-            keys = key_strings([table.typed[f] for f in fields])
+            cols = [table.typed[f] for f in fields]
+            # As frictionless-py: a key is checked unless all its parts are empty; a composite key
+            # with some parts empty matches nothing (its empty parts never equal a referenced value).
+            present = np.zeros(table.num_rows, dtype=bool)
+            for c in cols:
+                present |= valid(c)
+            keys = key_strings(cols, null_as="\x01")
             ref = key_strings([target.typed[f] for f in ref_fields]).drop_null()
-            mask = valid(keys) & ~true_mask(pc.is_in(keys, value_set=ref))
+            mask = present & ~true_mask(pc.is_in(keys, value_set=ref))
             label = "+".join(fields)
             report.flag(res.name, table.file, label, "foreign_key", mask, table.lines, keys,
                         lambda i, v, tn=target_name, rf="+".join(ref_fields):
-                            f"{str(v).replace(chr(0), ' | ')!r} is not a {rf} in {tn}",
+                            f"{str(v).replace(chr(0), ' | ').replace(chr(1), '(empty)')!r} is not a {rf} in {tn}",
                         hint=f"add the row to {target_name} first, or fix the spelling")
