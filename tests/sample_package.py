@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,3 +133,65 @@ def write_sample_package(dest: Path) -> Path:
         schema = json.loads((ROOT / res["schema"]).read_text(encoding="utf-8"))
         _write_csv(dest / res["path"], [f["name"] for f in schema["fields"]], rows[res["name"]])
     return dest
+
+
+def build_release_zip(package: Path, out: Path) -> Path:
+    """The release zip of `package`: build_release when the build module is installed, else (while it
+    is being written) a zip with CSV + Parquet written from load() with the schemas' Arrow types."""
+    try:
+        from balochistan_events.build import build_release
+    except ImportError:  # pragma: no cover - only while build.py is not in the tree
+        return _fallback_release(package, out)
+    return build_release(package, out, "2026-11-23").zip_path
+
+
+def _fallback_release(package: Path, out: Path) -> Path:
+    import io
+
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    import balochistan_events as be
+
+    from balochistan_events.descriptor import read_package
+    from balochistan_events.source import open_source
+    from balochistan_events.types import arrow_schema
+
+    ds = be.load(package)
+    source = open_source(package)
+    resources = read_package(source).resources
+    source.close()
+    out.mkdir(parents=True, exist_ok=True)
+    zip_path = out / "balochistan-events-test.zip"
+    with zipfile.ZipFile(zip_path, "w") as zf:
+        for f in sorted(p for p in package.rglob("*") if p.is_file()):
+            zf.write(f, f"balochistan-events-test/{f.relative_to(package)}")
+        for name, res in resources.items():
+            schema = arrow_schema(res)
+            df = ds[name].copy()
+            for col in df.columns:
+                if isinstance(df[col].dtype, pd.CategoricalDtype):
+                    df[col] = df[col].astype(object)
+            table = pa.Table.from_pandas(df, preserve_index=False).cast(schema)
+            buf = io.BytesIO()
+            pq.write_table(table, buf)
+            zf.writestr(f"balochistan-events-test/{res.path[:-4]}.parquet", buf.getvalue())
+    return zip_path
+
+
+_SHARED: dict[str, Path] = {}
+
+
+def shared_sample(tmp_path_factory) -> Path:
+    """One sample package per test session (tests only read it; copy it before changing anything)."""
+    if "pkg" not in _SHARED:
+        _SHARED["pkg"] = write_sample_package(tmp_path_factory.mktemp("shared-sample") / "pkg")
+    return _SHARED["pkg"]
+
+
+def shared_sample_release(tmp_path_factory) -> Path:
+    """The sample package's release zip, built once per test session (building renders the report)."""
+    if "zip" not in _SHARED:
+        _SHARED["zip"] = build_release_zip(shared_sample(tmp_path_factory), tmp_path_factory.mktemp("shared-dist"))
+    return _SHARED["zip"]

@@ -11,60 +11,20 @@ import pytest
 
 import balochistan_events as be
 from conftest import ROOT
-from sample_package import write_sample_package
+from sample_package import build_release_zip, shared_sample, shared_sample_release
 
 duckdb = pytest.importorskip("duckdb")
 DOCS = ROOT / "docs" / "using-the-data.md"
-
-
-def build_release_zip(package: Path, out: Path) -> Path:
-    """The release zip of `package`: build_release when the build module is installed, else (while it
-    is being written) a zip with CSV + Parquet written from load() with the schemas' Arrow types."""
-    try:
-        from balochistan_events.build import build_release
-    except ImportError:
-        return _fallback_release(package, out)
-    return build_release(package, out, "2026-11-23").zip_path
-
-
-def _fallback_release(package: Path, out: Path) -> Path:
-    import io
-
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from balochistan_events.descriptor import read_package
-    from balochistan_events.source import open_source
-    from balochistan_events.types import arrow_schema
-
-    ds = be.load(package)
-    source = open_source(package)
-    resources = read_package(source).resources
-    source.close()
-    out.mkdir(parents=True, exist_ok=True)
-    zip_path = out / "balochistan-events-test.zip"
-    with zipfile.ZipFile(zip_path, "w") as zf:
-        for f in sorted(p for p in package.rglob("*") if p.is_file()):
-            zf.write(f, f"balochistan-events-test/{f.relative_to(package)}")
-        for name, res in resources.items():
-            schema = arrow_schema(res)
-            df = ds[name].copy()
-            for col in df.columns:
-                if isinstance(df[col].dtype, pd.CategoricalDtype):
-                    df[col] = df[col].astype(object)
-            table = pa.Table.from_pandas(df, preserve_index=False).cast(schema)
-            buf = io.BytesIO()
-            pq.write_table(table, buf)
-            zf.writestr(f"balochistan-events-test/{res.path[:-4]}.parquet", buf.getvalue())
-    return zip_path
 
 
 @pytest.fixture(scope="module", params=["sample", "real"])
 def release(request, tmp_path_factory):
     """(package directory, release zip, extracted release folder) for the sample and the real package."""
     tmp = tmp_path_factory.mktemp(f"release-{request.param}")
-    package = write_sample_package(tmp / "pkg") if request.param == "sample" else ROOT
-    zip_path = build_release_zip(package, tmp / "dist")
+    if request.param == "sample":
+        package, zip_path = shared_sample(tmp_path_factory), shared_sample_release(tmp_path_factory)
+    else:
+        package, zip_path = ROOT, build_release_zip(ROOT, tmp / "dist")
     with zipfile.ZipFile(zip_path) as zf:
         zf.extractall(tmp / "extracted")
     folder = next(p.parent for p in (tmp / "extracted").rglob("datapackage.json"))

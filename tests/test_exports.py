@@ -16,7 +16,7 @@ from balochistan_events.cli import cli
 from balochistan_events.errors import PackageError
 from balochistan_events.exports import KINDS, export_table, exporter, load_for_export
 from balochistan_events.exports.common import PERSON_GROUPS, PERSON_TOTALS, crosswalk
-from sample_package import EXPECTED_ACLED_FATALITIES, EXPECTED_LEAF_EVENTS, write_sample_package
+from sample_package import EXPECTED_ACLED_FATALITIES, EXPECTED_LEAF_EVENTS, shared_sample, shared_sample_release
 
 # The peers' own layouts, written out independently of the exporters so a change there is caught.
 ACLED_COLUMNS = (
@@ -37,7 +37,7 @@ HXL_HASHTAG = re.compile(r"^#[a-z][a-z0-9_]*(\s*\+[a-z][a-z0-9_]*)*$")
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
-    return write_sample_package(tmp_path_factory.mktemp("sample") / "pkg")
+    return shared_sample(tmp_path_factory)
 
 
 @pytest.fixture(scope="module", params=["sample", "real"])
@@ -315,9 +315,8 @@ def test_cli_export_bad_arguments_exit_2(sample, tmp_path):
     assert res.exit_code == 2 and "Traceback" not in res.output
 
 
-def test_a_checkout_and_its_release_export_the_same_bytes(sample, tmp_path):
-    build = pytest.importorskip("balochistan_events.build")
-    zip_path = build.build_release(sample, tmp_path / "dist", "2026-11-23").zip_path
+def test_a_checkout_and_its_release_export_the_same_bytes(sample, tmp_path_factory):
+    zip_path = shared_sample_release(tmp_path_factory)
     for kind in KINDS:
         if kind == "acled":
             continue            # timestamp is the package's `created`, which a build sets to the build date

@@ -11,7 +11,7 @@ import pytest
 
 import balochistan_events as be
 from conftest import ROOT, require_tool
-from sample_package import write_sample_package
+from sample_package import shared_sample, shared_sample_release
 
 R_LOADER = ROOT / "R" / "read_balochistan_events.R"
 
@@ -73,7 +73,7 @@ def describe_in_r(tmp_path, path) -> dict:
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
-    return write_sample_package(tmp_path_factory.mktemp("r-sample") / "pkg")
+    return shared_sample(tmp_path_factory)
 
 
 def test_r_matches_python_on_the_real_package(tmp_path, root):
@@ -86,9 +86,8 @@ def test_r_matches_python_on_the_sample_package(tmp_path, sample):
     assert r_out["events"]["rows"] == 4 and r_out["claims"]["rows"] == 13     # guards the comparison itself
 
 
-def test_r_reads_a_release_zip_like_python(tmp_path, sample):
-    build = pytest.importorskip("balochistan_events.build")
-    zip_path = build.build_release(sample, tmp_path / "dist", "2026-11-23").zip_path
+def test_r_reads_a_release_zip_like_python(tmp_path, tmp_path_factory):
+    zip_path = shared_sample_release(tmp_path_factory)
     ds = be.load(zip_path)            # Python reads the release's Parquet; R reads its CSVs
     compare(describe_in_r(tmp_path, zip_path), ds)
 
@@ -131,9 +130,8 @@ def test_r_refuses_paths_outside_the_package(tmp_path, sample):
     assert res.returncode != 0 and "not inside the package" in res.stderr
 
 
-def test_the_r_example_in_the_docs_runs(tmp_path, sample, root):
-    build = pytest.importorskip("balochistan_events.build")
-    zip_path = build.build_release(sample, tmp_path / "dist", "2026-11-23").zip_path
+def test_the_r_example_in_the_docs_runs(tmp_path, tmp_path_factory, sample, root):
+    zip_path = shared_sample_release(tmp_path_factory)
     docs = (root / "docs" / "using-the-data.md").read_text(encoding="utf-8")
     example = re.findall(r"```r\n(.*?)```", docs, flags=re.S)[0]
     assert "read_balochistan_events(" in example
