@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from .constraints import CONSTRAINTS
+from .constraints import field_constraints
 from .descriptor import Resource
 from .types import arrow_type, is_coded
 
@@ -42,29 +42,49 @@ def _dtype(field: dict):
             "boolean": pd.BooleanDtype(), "date": "datetime64[s]"}.get(t, pd.StringDtype())
 
 
+def _duplicate_rows(columns: list[str]):
+    """A frame-level check: rows whose (complete) key repeats an earlier row's (uniqueKeys, composite
+    primary keys) — the validator's own definition (constraints.duplicated), first occurrence kept."""
+    def fn(frame):
+        import pandas as pd
+        from .constraints import duplicated
+
+        arrays = [pa.array(frame[c].astype(object) if isinstance(frame[c].dtype, pd.CategoricalDtype) else frame[c],
+                           from_pandas=True) for c in columns]
+        return pd.Series(~duplicated(arrays), index=frame.index)
+    return fn
+
+
 def pandera_schema(resource: Resource, *, coerce: bool = False):
+    """One pandera DataFrameSchema for a Table Schema: a column per field (dtype as load() gives it,
+    nullable unless required, unique), a check per constraint (pattern, enum, categories, bounds,
+    lengths: the validator's own functions), and frame-level checks for the primary key and every
+    uniqueKeys entry. Use lazy=True to collect every failure."""
     import pandera.pandas as pa_
 
     columns = {}
     for field in resource.fields:
         cons = field.get("constraints", {})
         checks = []
-        for key, (rule, check, message, _hint) in CONSTRAINTS.items():
-            if key not in cons or (key == "enum" and is_coded(field)):
-                continue  # categorical dtype already restricts coded fields to their codes
-            bound = cons[key]
-
+        for key, bound, (rule, check, message, _hint) in field_constraints(field):
             def fn(series, check=check, bound=bound, field=field):
                 import pandas as pd
                 ok = ~np.asarray(check(_as_arrow(series, field), bound, field), dtype=bool)
                 return pd.Series(ok, index=series.index)
 
-            checks.append(pa_.Check(fn, name=rule, error=f"{field['name']}: {key} {bound}"))
+            checks.append(pa_.Check(fn, name=rule, error=f"{field['name']}: {key} {str(bound)[:120]}"))
         columns[field["name"]] = pa_.Column(_dtype(field), checks=checks, nullable=not cons.get("required", False),
-                                            unique=bool(cons.get("unique")), required=True, coerce=coerce,
+                                            unique=bool(cons.get("unique")), report_duplicates="exclude_first",
+                                            required=True, coerce=coerce,
                                             description=field.get("description"), title=field.get("title"))
-    return pa_.DataFrameSchema(columns, name=resource.name, strict=True, ordered=True,
-                               unique=resource.schema.get("primaryKey") or None)
+    frame_checks = []
+    pk = resource.schema.get("primaryKey") or []
+    keys = ([pk] if pk and not (len(pk) == 1 and resource.field(pk[0]).get("constraints", {}).get("unique")) else []) \
+        + [k for k in resource.schema.get("uniqueKeys", []) if k]
+    for key in keys:
+        name = "primary_key" if key == pk else "unique_keys"
+        frame_checks.append(pa_.Check(_duplicate_rows(list(key)), name=name, error=f"{name}: {'+'.join(key)}"))
+    return pa_.DataFrameSchema(columns, checks=frame_checks, name=resource.name, strict=True, ordered=True)
 
 
 def pandera_schemas(path=None, *, coerce: bool = False) -> dict:

@@ -355,8 +355,13 @@ def tags_vocabulary(ctx: Context):
 def key_strings(columns: list[pa.Array], null_as: str | None = None) -> pa.Array:
     """One string per row joining the key's parts (NUL-separated: CSV cells cannot hold NUL);
     null when any part is null, unless null_as gives a stand-in for empty parts."""
-    parts = [c if pa.types.is_string(c.type) or pa.types.is_large_string(c.type) else pc.cast(c, pa.string())
-             for c in columns]
+    parts = []
+    for c in columns:
+        if isinstance(c, pa.ChunkedArray):
+            c = c.combine_chunks()
+        if pa.types.is_dictionary(c.type):
+            c = c.dictionary_decode()
+        parts.append(c if c.type == pa.string() else pc.cast(c, pa.string()))
     if null_as is not None:
         parts = [pc.fill_null(p, null_as) for p in parts]
     if len(parts) == 1:
