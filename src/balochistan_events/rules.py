@@ -369,13 +369,63 @@ def key_strings(columns: list[pa.Array], null_as: str | None = None) -> pa.Array
     return pc.binary_join_element_wise(*parts, "\x00", null_handling="emit_null")
 
 
-def first_rows(keys: pa.Array) -> np.ndarray:
-    """Index of the first row with the same key as each row (-1 for null keys). One hashing pass
-    when the keys are distinct (the usual case), two when some repeat."""
-    n_valid = len(keys) - keys.null_count
-    if pc.count_distinct(keys, mode="only_valid").as_py() == n_valid:
-        return np.where(valid(keys), np.arange(len(keys)), -1)
-    return row_of(keys, keys)
+def key_codes(columns: list[pa.Array]) -> np.ndarray:
+    """A dense integer code per row for a (composite) key, numbered in order of first appearance;
+    -1 where any part is empty. Each column is hashed once (dictionary_encode); parts are combined
+    arithmetically and re-encoded, so no joined strings are built."""
+    acc = None
+    missing = None
+    for c in columns:
+        if isinstance(c, pa.ChunkedArray):
+            c = c.combine_chunks()
+        enc = pc.dictionary_encode(c)
+        idx = enc.indices
+        miss = ~valid(idx)
+        # 0 stands for an empty part, so rows with empty parts never share a code with complete keys
+        idx = np.asarray(pc.fill_null(pc.add(idx.cast(pa.int64()), 1), 0).to_numpy(zero_copy_only=False),
+                         dtype=np.int64)
+        k = len(enc.dictionary) + 1
+        missing = miss if missing is None else (missing | miss)
+        if acc is None:
+            acc = idx
+        else:
+            acc = acc * k + idx
+            if len(columns) > 1:
+                acc = np.asarray(pc.dictionary_encode(pa.array(acc)).indices.to_numpy(zero_copy_only=False),
+                                 dtype=np.int64)
+    if acc is None:
+        return np.zeros(0, dtype=np.int64)
+    if missing.any():
+        acc = np.where(missing, -1, acc)
+    return acc
+
+
+def first_rows_of_codes(codes: np.ndarray) -> np.ndarray:
+    """Index of the first row with each row's code (-1 for -1); codes number keys in order of first
+    appearance, so a row is a first occurrence exactly when its code exceeds every earlier one."""
+    n = len(codes)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    keyed = codes >= 0
+    # renumber the non-missing codes densely in order of appearance
+    c = codes[keyed]
+    if len(c) == 0:
+        return np.full(n, -1, dtype=np.int64)
+    prev_max = np.maximum.accumulate(np.concatenate([[-1], c[:-1]]))
+    is_first = c > prev_max
+    first_pos = np.flatnonzero(keyed)[is_first]     # row of each distinct code, in order of appearance
+    dense = np.empty(int(c.max()) + 1, dtype=np.int64)
+    dense[c[is_first]] = np.arange(len(first_pos))
+    out = np.full(n, -1, dtype=np.int64)
+    out[keyed] = first_pos[dense[c]]
+    return out
+
+
+def first_rows(keys) -> np.ndarray:
+    """Index of the first row with the same key as each row (-1 for null keys). `keys` is one
+    array, or a list of arrays forming a composite key."""
+    cols = keys if isinstance(keys, list) else [keys]
+    return first_rows_of_codes(key_codes(cols))
 
 
 @rule("near_duplicate_event", "events", "no two incidents share day, place and event type", severity="warning")
@@ -384,9 +434,8 @@ def near_duplicate_event(ctx: Context):
     if t is None:
         return
     incident = pc.equal(t.typed["event_level"], "incident")
-    keys = key_strings([t.typed["date_start"], t.typed["location"], t.typed["event_type"]])
-    keys = pc.if_else(incident, keys, pa.scalar(None, pa.string()))
-    first = first_rows(keys)
+    level = pc.if_else(incident, pa.scalar("incident"), pa.scalar(None, pa.string()))
+    first = first_rows([t.typed["date_start"], t.typed["location"], t.typed["event_type"], level])
     dup = (first >= 0) & (first != np.arange(len(first)))
     ids = t.typed.get("event_id")
     ctx.flag(t, "location", "near_duplicate_event", dup,

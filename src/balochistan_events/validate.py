@@ -163,11 +163,11 @@ def _check_column(res: Resource, field: dict, text: pa.Array, missing: list[str]
 
 
 def _duplicates(cols: list[pa.Array], label: str, rule: str, hint: str | None, lines: np.ndarray) -> Finding | None:
-    keys = key_strings(cols)
-    first = first_rows(keys)
+    first = first_rows(list(cols))
     dup = (first >= 0) & (first != np.arange(len(first)))
     if not dup.any():
         return None
+    keys = key_strings(cols) if len(cols) > 1 else cols[0]
     return Finding(label, rule, dup, keys,
                    lambda i, v: f"{str(v).replace(chr(0), ' | ')!r} duplicates line {lines[first[i]]}",
                    hint or "IDs are unique and never reused: give this row its own value")
