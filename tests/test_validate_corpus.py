@@ -10,7 +10,7 @@ from balochistan_events.validate import validate_package
 from validate_corpus import MUTATIONS
 
 STRUCTURAL = ["missing_column", "extra_column", "duplicate_column", "column_order", "ragged_row", "blank_row",
-              "encoding", "bom", "type"]
+              "encoding", "bom", "type", "line_endings", "control_character", "bidi_control", "csv_syntax"]
 KEYS = ["required", "unique", "primary_key", "unique_keys", "foreign_key"]
 
 

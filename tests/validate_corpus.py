@@ -510,3 +510,24 @@ mutation("url_http")(_cell("sources", "url", "https:///no-host/page", "url_http"
 mutation("spreadsheet_formula")(_cell("events", "title", "=HYPERLINK(\"http://x.example\")", "spreadsheet_formula", _incident))
 mutation("spreadsheet_formula_at")(_cell("claims", "quote", "@SUM(A1:A9)", "spreadsheet_formula"))
 mutation("whitespace")(_cell("actors", "name", lambda t, i: t.get(i, "name") + " ", "whitespace", severity="warning"))
+
+
+@mutation("line_endings")
+def _(pkg):
+    path = pkg / "data" / "actors.csv"
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    return Expect("actors", 1, None, "line_endings", "warning")
+
+
+mutation("control_character")(_cell("events", "title", "Attack\x07 on a checkpoint", "control_character", _incident))
+mutation("bidi_control")(_cell("claims", "quote", "at least \u202e73 killed", "bidi_control", severity="warning"))
+
+
+@mutation("csv_syntax")
+def _(pkg):
+    ac = Csv(pkg, "actors")
+    line = ac.line_of(len(ac.rows) - 1) + 1
+    cells = [""] * len(ac.header)
+    cells[ac.col("name")] = '"Unclosed quote'                          # a quoted cell that never ends
+    ac.path.write_text(ac.text() + ",".join(cells) + "\n", encoding="utf-8")
+    return Expect("actors", line, None, "csv_syntax")
