@@ -175,11 +175,10 @@ def test_many_bad_rows_are_counted_but_listed_boundedly(tmp_path):
 def test_many_type_errors_output_is_bounded(tmp_path):
     path = GEN.make_large("many_type_errors.csv", tmp_path / "gen")
     pkg = mini_package(tmp_path / "pkg", csv_bytes=path.read_bytes())
-    for fmt in ("text", "json", "github"):
-        result = invoke("validate", pkg, "--format", fmt)     # invoke asserts the output bound
-        assert result.exit_code == 1
+    for fmt in ("text", "github"):
+        assert invoke("validate", pkg, "--format", fmt).exit_code == 1     # invoke asserts the output bound
     _, report, _ = validate_json(pkg)
-    assert report["error_count"] >= 200_000 and len(report["errors"]) < 200_000
+    assert report["error_count"] >= 100_000 and len(report["errors"]) < 100_000
     typed = [f["name"] for f in LAY.schema["fields"] if f.get("type", "string") not in ("string", "any")]
     first = find(report, "type")[0]
     assert first["line"] == 2 and first["field"] in typed

@@ -56,12 +56,18 @@ class _Problems:
             self.items.append(Problem(self.table, self.file, line, field, rule, message, value, severity, hint))
 
     def finish(self) -> list[Problem]:
+        summaries = []
         for rule, n in self.counts.items():
             if n > MAX_PROBLEMS_PER_RULE:
                 severity = next(p.severity for p in self.items if p.rule == rule)
-                self.items.append(Problem(self.table, self.file, None, None, rule,
+                summaries.append(Problem(self.table, self.file, None, None, rule,
                                           f"… and {n - MAX_PROBLEMS_PER_RULE} more problem(s) of this kind in this file "
                                           f"({n} in all; only the first {MAX_PROBLEMS_PER_RULE} are listed)", None, severity))
+        if summaries:
+            # near the top, after the first located error: readers that stop at the first error still
+            # get a line to go to, and a cap on the report's listing keeps the counts
+            at = next((i for i, p in enumerate(self.items) if p.severity == "error"), 0) + 1
+            self.items[at:at] = summaries
         return self.items
 
 
@@ -169,19 +175,20 @@ def _read_fast(data: bytes, width: int):
     """pyarrow read; None when the file needs the careful path."""
     import pyarrow.csv as pacsv
 
-    bad = []
     try:
+        # no invalid_row_handler: pyarrow decodes a bad row's text to call it, and a row that is not
+        # UTF-8 would raise inside the callback (printed as an "Exception ignored" traceback). A ragged
+        # row raises ArrowInvalid instead, and the careful reader reports it.
         tbl = pacsv.read_csv(
             io.BytesIO(data),
             read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=8 << 20),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
-                                              invalid_row_handler=lambda row: bad.append(row) or "skip"),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(strings_can_be_null=False, quoted_strings_can_be_null=False,
                                                  column_types={f"f{i}": pa.string() for i in range(max(width, 1) + 64)}),
         )
     except (pa.ArrowInvalid, pa.ArrowException, ValueError, OverflowError, MemoryError):
         return None
-    if bad or tbl.num_rows == 0 or tbl.num_columns != width:
+    if tbl.num_rows == 0 or tbl.num_columns != width:
         return None
     newlines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if newlines != tbl.num_rows:  # quoted newlines or blank lines: line numbers need the careful path
