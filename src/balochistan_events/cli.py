@@ -107,6 +107,23 @@ def validate(path, fmt, max_errors, strict):
 # --- further commands are registered below this line -------------------------------------------
 
 
+# --- report (report.py) ---
+
+@cli.command()
+@click.option("--out", default="report.html", show_default=True, type=click.Path(dir_okay=False),
+              help="Where to write the HTML file (written atomically).")
+def report(out):
+    """Write the offline HTML report: figures over time, timeline, map and every claim.
+
+    Reads the package in the current directory. One self-contained file: no network requests,
+    works on a laptop and a phone. The date in its header is SOURCE_DATE_EPOCH's, else the
+    descriptor's `created`."""
+    from .report import write_report
+
+    path = write_report(out, path=".")  # the package in the current directory, never another one
+    click.echo(f"wrote {path}")
+
+
 # --- contributing: next-id, add-claim / add-event / add-source / add-actor, place (ids.py, contribute.py)
 
 def _package_option(func):
