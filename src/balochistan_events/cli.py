@@ -176,7 +176,9 @@ def _add_row_command(table: str, what: str):
             click.echo(f"row not added to {result.file}: fix the value(s) above and run the command again")
             sys.exit(EXIT_INVALID)
         if dry_run:
-            click.echo(result.record)
+            from .errors import safe_text
+
+            click.echo(safe_text(result.record, 4000))
             click.echo(f"dry run: the row is valid; nothing was written to {result.file}")
         else:
             click.echo(f"added {result.row_id} to {result.file} (line {result.line})")
@@ -220,7 +222,9 @@ def place(query, country, limit, package):
         pass
     found = search_places(query, country or None, limit)
     if not found:
-        click.echo(f"no GeoNames place named like {query!r}" + (f" in {country}" if country else ""), err=True)
+        from .errors import shorten
+
+        click.echo(f"no GeoNames place named like '{shorten(query)}'" + (f" in {shorten(country)}" if country else ""), err=True)
         sys.exit(EXIT_INVALID)
     click.echo("geonames_id  latitude  longitude  admin1_code  name")
     for p in found:
