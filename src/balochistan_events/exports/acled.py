@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .common import (PERSON_GROUPS, PERSON_TOTALS, actor_lookup, csv_text, figures, leaf_events, lexical,
-                     mappings, per_subject, translate)
+                     mappings, per_event_subject, per_subject, sources_per_event, translate, values)
 
 # ACLED's export columns, in ACLED's order (ACLED's layout, not ours: a constant by design).
 COLUMNS = [
@@ -99,24 +99,22 @@ def interaction(inter1, inter2) -> str:
 
 def fatalities(ds, event_ids) -> tuple[dict[str, int], dict[str, str]]:
     """event_id -> fatalities by FATALITY_RULE, and event_id -> a short account of the figures used."""
-    ps = per_subject(figures(ds, "killed"))
+    by_event = per_event_subject(per_subject(figures(ds, "killed")))
     counts: dict[str, int] = {}
     notes: dict[str, str] = {}
-    by_event = {e: g for e, g in ps.groupby("event_id", sort=False)} if len(ps) else {}
     for e in event_ids:
-        g = by_event.get(e)
-        if g is None:
+        rows = by_event.get(e)
+        if not rows:
             counts[e] = 0
             notes[e] = f"Fatalities ({FATALITY_RULE}): no killed figure claimed; coded 0."
             continue
-        rows = {s: r for s, r in zip(g["subject"], g.itertuples(index=False))}
         parts, group_sum = [], 0
         for s in PERSON_GROUPS:
             if s in rows:
-                r = rows[s]
-                group_sum += int(r.min_best)
-                parts.append(f"{s} {int(r.min_best)} (lowest of {int(r.claims)})")
-        totals = [(int(rows[s].min_best), s, int(rows[s].claims)) for s in PERSON_TOTALS if s in rows]
+                n, lowest = rows[s][0], rows[s][1]
+                group_sum += lowest
+                parts.append(f"{s} {lowest} (lowest of {n})")
+        totals = [(rows[s][1], s, rows[s][0]) for s in PERSON_TOTALS if s in rows]
         total = min(totals) if totals else None
         value = max(group_sum, total[0] if total else 0)
         text = f"Fatalities ({FATALITY_RULE}): "
@@ -149,33 +147,32 @@ def rows(ds) -> tuple[list[str], list[list]]:
     # actors: ids -> ACLED's actor name and inter code (actors fields with x-acled actor1 / inter1)
     names = actor_lookup(ds, "acled", "actor1")
     inters = actor_lookup(ds, "acled", "inter1")
-    a1_field, a2_field = m["actor1"].name, m["actor2"].name
-    cols["actor1"] = [lexical(names.get(a)) for a in ev[a1_field].astype(object)]
-    cols["actor2"] = [lexical(names.get(a)) if isinstance(a, str) else "" for a in ev[a2_field].astype(object)]
-    cols["inter1"] = [lexical(inters.get(a)) for a in ev[a1_field].astype(object)]
-    cols["inter2"] = [lexical(inters.get(a)) if isinstance(a, str) else "" for a in ev[a2_field].astype(object)]
+    a1 = values(ev[m["actor1"].name])
+    a2 = values(ev[m["actor2"].name])
+    cols["actor1"] = [lexical(names.get(a)) if a else "" for a in a1]
+    cols["actor2"] = [lexical(names.get(a)) if a else "" for a in a2]
+    cols["inter1"] = [lexical(inters.get(a)) if a else "" for a in a1]
+    cols["inter2"] = [lexical(inters.get(a)) if a else "" for a in a2]
     cols["interaction"] = [interaction(a, b) for a, b in zip(cols["inter1"], cols["inter2"])]
     cols["year"] = [d[:4] for d in cols["event_date"]]
-    etype = ev[m["event_type"].name].astype(object)
-    stype = ev[m["sub_event_type"].name].astype(object)
+    etype = values(ev[m["event_type"].name])
+    stype = values(ev[m["sub_event_type"].name])
     cols["disorder_type"] = [DISORDER_BY_SUB_TYPE.get(s) or DISORDER_BY_TYPE.get(t, "") for t, s in zip(etype, stype)]
-    country_field = m["iso"].name
+    codes = values(ev[m["iso"].name])
     import pycountry
 
-    countries = {c: pycountry.countries.get(alpha_2=c) for c in ev[country_field].dropna().unique()}
-    cols["country"] = [countries[c].name if isinstance(c, str) and countries.get(c) else ""
-                       for c in ev[country_field].astype(object)]
-    cols["region"] = [REGIONS.get(c, "") if isinstance(c, str) else "" for c in ev[country_field].astype(object)]
+    countries = {c: pycountry.countries.get(alpha_2=c) for c in set(codes) if c}
+    cols["country"] = [countries[c].name if c and countries.get(c) else "" for c in codes]
+    cols["region"] = [REGIONS.get(c, "") if c else "" for c in codes]
     cols["tags"] = [t.replace("|", "; ") for t in cols["tags"]]
     # sources: the publishers (sources field with x-acled "source") of the sources the event's claims cite
-    src_res = ds.resources["sources"]
-    pub_field = mappings(src_res, "acled")["source"].name
-    publisher = dict(zip(ds.sources["source_id"], ds.sources[pub_field].astype(object)))
-    cited = ds.claims[["event_id", "source_id"]].dropna().drop_duplicates()
-    pubs = {e: "; ".join(sorted({str(publisher[s]) for s in g["source_id"] if s in publisher}))
-            for e, g in cited.groupby("event_id", sort=False)}
-    ids = ev["event_id"].tolist()
-    cols["source"] = [pubs.get(e, "") for e in ids]
+    pub_field = mappings(ds.resources["sources"], "acled")["source"].name
+    publisher = dict(zip(values(ds.sources["source_id"]), values(ds.sources[pub_field])))
+    pubs: dict[str, set] = {}
+    for e, src in sources_per_event(ds).items():
+        pubs[e] = {str(publisher[x]) for x in src if publisher.get(x) is not None}
+    ids = values(ev["event_id"])
+    cols["source"] = ["; ".join(sorted(pubs.get(e, ()))) for e in ids]
     counts, notes = fatalities(ds, ids)
     cols["fatalities"] = [str(counts[e]) for e in ids]
     cols["notes"] = [f"{d} {notes[e]}".strip() for d, e in zip(cols["notes"], ids)]

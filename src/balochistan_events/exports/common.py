@@ -86,10 +86,26 @@ def lexical(value, field: dict | None = None) -> str:
     return str(value)
 
 
+def values(series: pd.Series) -> list:
+    """A column as a plain list, missing cells as None (fast for pandas' extension arrays)."""
+    return series.to_numpy(dtype=object, na_value=None).tolist()
+
+
+def texts(series: pd.Series, field: dict | None = None) -> list[str]:
+    """A typed column back in its Table Schema text form, '' for missing; vectorised where it matters."""
+    ftype = (field or {}).get("type", "string")
+    if ftype == "date" and pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return series.dt.strftime("%Y-%m-%d").fillna("").tolist()
+    cells = values(series)
+    if ftype == "string":
+        return ["" if v is None else str(v) for v in cells]
+    return [lexical(v, field) for v in cells]
+
+
 def translate(series: pd.Series, mapping: Mapping) -> list:
     """Apply a crosswalk to a column: code translation when the mapping has values, else the cell text.
     A code the crosswalk does not list becomes '' (unknown to the peer)."""
-    cells = [lexical(v, mapping.field) for v in series.astype(object)]
+    cells = texts(series, mapping.field)
     if mapping.values is None:
         return cells
     return ["" if c == "" else mapping.values.get(c, "") for c in cells]
@@ -163,8 +179,23 @@ def per_subject(fig: pd.DataFrame) -> pd.DataFrame:
 
 def sources_per_event(ds) -> dict[str, list[str]]:
     """event_id -> the distinct source_ids its claims cite, sorted."""
-    c = ds.claims[["event_id", "source_id"]].dropna().drop_duplicates()
-    return {e: sorted(g["source_id"]) for e, g in c.groupby("event_id", sort=True)}
+    out: dict[str, set] = {}
+    for e, s in zip(values(ds.claims["event_id"]), values(ds.claims["source_id"])):
+        if e is not None and s is not None:
+            out.setdefault(e, set()).add(s)
+    return {e: sorted(s) for e, s in out.items()}
+
+
+def per_event_subject(ps: pd.DataFrame) -> dict[str, dict[str, tuple]]:
+    """per_subject() as event_id -> {subject: (claims, min_best, low, high, indep_best)} of plain ints
+    (indep_best None when no independent claimant gave a figure)."""
+    out: dict[str, dict[str, tuple]] = {}
+    if ps.empty:
+        return out
+    cols = [values(ps[c]) for c in ("event_id", "subject", "claims", "min_best", "low", "high", "indep_best")]
+    for e, s, n, mb, lo, hi, ib in zip(*cols):
+        out.setdefault(e, {})[s] = (int(n), int(mb), int(lo), int(hi), None if ib is None else int(ib))
+    return out
 
 
 # --- output --------------------------------------------------------------------------------------
@@ -188,4 +219,4 @@ def actor_lookup(ds, peer: str, column: str) -> dict[str, object]:
     if name is None:
         raise PackageError(f"schemas: no actors field has x-{peer} {column!r}", file=res.schema_path)
     a = ds.actors.drop_duplicates("actor_id")
-    return dict(zip(a["actor_id"], a[name].astype(object)))
+    return dict(zip(values(a["actor_id"]), values(a[name])))

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 
-import pandas as pd
-
-from .common import json_value, sorted_events
+from .common import json_value, sorted_events, texts, values
 
 SCOPE = ("All events, campaigns and incidents alike (event_level and parent_event_id are properties, so a "
          "map can filter either). A campaign's point is the place its geo_precision names (often the "
@@ -27,25 +25,40 @@ LIMITATIONS = [
 EXTRA_PROPERTIES = ["actor1_name", "actor2_name", "claims", "claimants"]
 
 
+def _json_column(series, field: dict) -> list:
+    """A typed column as JSON values (dates as YYYY-MM-DD text, missing as None)."""
+    ftype = field.get("type", "string")
+    if ftype == "date":
+        return [t or None for t in texts(series, field)]
+    cells = values(series)
+    if ftype == "string":
+        return [None if v is None else str(v) for v in cells]
+    cast = {"integer": int, "year": int, "number": float, "boolean": bool}.get(ftype)
+    if cast is not None:
+        return [None if v is None else cast(v) for v in cells]
+    return [json_value(v, field) for v in cells]
+
+
 def features(ds) -> list[dict]:
     ev = sorted_events(ds.events)
-    fields = ds.resources["events"].fields
-    names = dict(zip(ds.actors["actor_id"], ds.actors["name"].astype(object)))
-    per_event = ds.claims.groupby("event_id", sort=False).agg(claims=("claim_id", "size"),
-                                                               claimants=("claimant_id", "nunique"))
-    n_claims = per_event["claims"].to_dict()
-    n_claimants = per_event["claimants"].to_dict()
-    columns = {f["name"]: ev[f["name"]].astype(object).tolist() for f in fields if f["name"] in ev}
+    fields = [f for f in ds.resources["events"].fields if f["name"] in ev]
+    names = dict(zip(values(ds.actors["actor_id"]), values(ds.actors["name"])))
+    n_claims: dict = {}
+    claimants: dict = {}
+    for e, who in zip(values(ds.claims["event_id"]), values(ds.claims["claimant_id"])):
+        n_claims[e] = n_claims.get(e, 0) + 1
+        claimants.setdefault(e, set()).add(who)
+    columns = [(f["name"], _json_column(ev[f["name"]], f)) for f in fields]
     out = []
     for i in range(len(ev)):
-        props = {f["name"]: json_value(columns[f["name"]][i], f) for f in fields if f["name"] in columns}
+        props = {name: col[i] for name, col in columns}
         lat, lon = props.get("latitude"), props.get("longitude")
         geometry = {"type": "Point", "coordinates": [lon, lat]} if lat is not None and lon is not None else None
         e = props.get("event_id")
-        props["actor1_name"] = json_value(names.get(props.get("actor1_id")))
-        props["actor2_name"] = json_value(names.get(props.get("actor2_id")))
-        props["claims"] = int(n_claims.get(e, 0))
-        props["claimants"] = int(n_claimants.get(e, 0))
+        props["actor1_name"] = names.get(props.get("actor1_id"))
+        props["actor2_name"] = names.get(props.get("actor2_id"))
+        props["claims"] = n_claims.get(e, 0)
+        props["claimants"] = len(claimants.get(e, ()))
         out.append({"type": "Feature", "id": e, "geometry": geometry, "properties": props})
     return out
 

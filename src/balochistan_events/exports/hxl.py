@@ -5,7 +5,7 @@ Rows in event_id order; cells are the package's own text (as in data/events.csv)
 hashtag cell, which HXL tools ignore."""
 from __future__ import annotations
 
-from .common import csv_text, lexical, sorted_events
+from .common import csv_text, sorted_events, texts
 
 SCOPE = "All events, campaigns and incidents alike (the #event+type+level column tells them apart)."
 
@@ -23,5 +23,5 @@ def export(ds) -> str:
     fields = [f for f in res.fields if f["name"] in events]
     header = [f["name"] for f in fields]
     tags = [f.get("x-hxl", "") if isinstance(f.get("x-hxl"), str) else "" for f in fields]
-    columns = [[lexical(v, f) for v in events[f["name"]].astype(object)] for f in fields]
+    columns = [texts(events[f["name"]], f) for f in fields]
     return csv_text(header, zip(*columns), extra_rows=[tags])

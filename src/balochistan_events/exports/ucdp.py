@@ -13,7 +13,7 @@ import math
 import pandas as pd
 
 from .common import (PERSON_GROUPS, PERSON_TOTALS, actor_lookup, csv_text, figures, leaf_events, lexical,
-                     mappings, per_subject, sources_per_event, translate)
+                     mappings, per_event_subject, per_subject, sources_per_event, texts, translate, values)
 
 # GED's columns in GED's order (UCDP's layout, not ours: a constant by design).
 COLUMNS = [
@@ -107,7 +107,7 @@ def violence_type(i1, i2, civilian_targeting) -> str:
 
 def priogrid_gid(lat, lon) -> str:
     """PRIO-GRID cell (0.5 degree grid numbered row by row from (-90, -180)): (row - 1) * 720 + col."""
-    if lat is None or lon is None or pd.isna(lat) or pd.isna(lon):
+    if lat is None or lon is None or math.isnan(lat) or math.isnan(lon):
         return ""
     row = math.floor((float(lat) + 90) * 2) + 1
     col = math.floor((float(lon) + 180) * 2) + 1
@@ -118,42 +118,38 @@ def _int(v):
     return None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else int(v)
 
 
-def deaths(ds, events: pd.DataFrame, side_a_inter: list, side_b_inter: list) -> dict[str, list]:
+def deaths(ds, event_ids: list, side_a_inter: list, side_b_inter: list) -> dict[str, list]:
     """GED deaths_* and low / best / high per exported event (see ESTIMATE_RULE_TEXT)."""
-    ps = per_subject(figures(ds, "killed"))
-    by_event = {e: g for e, g in ps.groupby("event_id", sort=False)} if len(ps) else {}
+    by_event = per_event_subject(per_subject(figures(ds, "killed")))
     out = {k: [] for k in ("deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "best", "low", "high")}
-    for e, ia, ib in zip(events["event_id"], side_a_inter, side_b_inter):
+    for e, ia, ib in zip(event_ids, side_a_inter, side_b_inter):
         d = {"deaths_a": 0, "deaths_b": 0, "deaths_civilians": 0, "deaths_unknown": 0}
         low = high = 0
         tot_best = tot_low = tot_high = None
-        g = by_event.get(e)
-        if g is not None:
-            for r in g.itertuples(index=False):
-                best = _int(r.indep_best) if _int(r.indep_best) is not None else int(r.min_best)
-                if r.subject in PERSON_TOTALS:
-                    tot_best = best if tot_best is None else min(tot_best, best)
-                    tot_low = int(r.low) if tot_low is None else min(tot_low, int(r.low))
-                    tot_high = int(r.high) if tot_high is None else max(tot_high, int(r.high))
-                    continue
-                if r.subject not in PERSON_GROUPS:
-                    continue
-                if r.subject in ("civilians", "officials"):
-                    target = "deaths_civilians"
-                else:
-                    wanted = STATE if r.subject == "security_forces" else ORGANISED
-                    on_a, on_b = ia in wanted, ib in wanted
-                    target = "deaths_a" if on_a and not on_b else "deaths_b" if on_b and not on_a else "deaths_unknown"
-                d[target] += best
-                low += int(r.low)
-                high += int(r.high)
+        for subject, (_, min_best, s_low, s_high, indep_best) in (by_event.get(e) or {}).items():
+            best = indep_best if indep_best is not None else min_best
+            if subject in PERSON_TOTALS:
+                tot_best = best if tot_best is None else min(tot_best, best)
+                tot_low = s_low if tot_low is None else min(tot_low, s_low)
+                tot_high = s_high if tot_high is None else max(tot_high, s_high)
+                continue
+            if subject not in PERSON_GROUPS:
+                continue
+            if subject in ("civilians", "officials"):
+                target = "deaths_civilians"
+            else:
+                wanted = STATE if subject == "security_forces" else ORGANISED
+                on_a, on_b = ia in wanted, ib in wanted
+                target = "deaths_a" if on_a and not on_b else "deaths_b" if on_b and not on_a else "deaths_unknown"
+            d[target] += best
+            low += s_low
+            high += s_high
         groups = sum(d.values())
         if tot_best is not None and tot_best > groups:
             d["deaths_unknown"] += tot_best - groups
         best_total = sum(d.values())
-        low = max(low, tot_low or 0)
+        low = min(max(low, tot_low or 0), best_total)
         high = max(high, tot_high or 0, best_total)
-        low = min(low, best_total)
         for k, v in d.items():
             out[k].append(str(v))
         out["best"].append(str(best_total))
@@ -173,12 +169,11 @@ def rows(ds) -> tuple[list[str], list[list]]:
             cols[column] = translate(ev[mapping.name], mapping)
     names = actor_lookup(ds, "ucdp", "side_a")
     inters = actor_lookup(ds, "acled", "inter1")
-    a1 = ev[m["side_a"].name].astype(object).tolist()
-    a2 = [a if isinstance(a, str) else None for a in ev[m["side_b"].name].astype(object)]
-    i1 = [_int(inters.get(a)) for a in a1]
+    a1 = values(ev[m["side_a"].name])
+    a2 = values(ev[m["side_b"].name])
+    i1 = [_int(inters.get(a)) if a else None for a in a1]
     i2 = [_int(inters.get(a)) if a else None for a in a2]
-    ct_field = "civilian_targeting" if "civilian_targeting" in ev else None
-    ct = ev[ct_field].astype(object).tolist() if ct_field else [None] * n
+    ct = values(ev["civilian_targeting"]) if "civilian_targeting" in ev else [None] * n
     tov = [violence_type(x, y, c) for x, y, c in zip(i1, i2, ct)]
     # GED: in state-based violence side_a is the government
     swap = [t == "1" and (y in STATE and x not in STATE) for t, x, y in zip(tov, i1, i2)]
@@ -190,37 +185,37 @@ def rows(ds) -> tuple[list[str], list[list]]:
     cols["side_a"] = [lexical(names.get(a)) if a else "" for a in side_a]
     cols["side_b"] = [lexical(names.get(b)) if b else "" for b in side_b]
     cols["dyad_name"] = [f"{x} - {y}" if x and y else "" for x, y in zip(cols["side_a"], cols["side_b"])]
-    country_field = m["country_id"].name
     gw = m["country_id"].values or {}
-    actor_country = dict(zip(ds.actors["actor_id"], ds.actors["country_code"].astype(object))) \
+    actor_country = dict(zip(values(ds.actors["actor_id"]), values(ds.actors["country_code"]))) \
         if "country_code" in ds.actors else {}
     cols["gwnoa"] = [str(gw.get(actor_country.get(a), "")) if i in STATE else "" for a, i in zip(side_a, ia)]
     cols["gwnob"] = [str(gw.get(actor_country.get(b), "")) if i in STATE else "" for b, i in zip(side_b, ib)]
     cols["year"] = [d[:4] for d in cols["date_start"]]
-    lat, lon = ev[m["latitude"].name], ev[m["longitude"].name]
-    cols["geom_wkt"] = [f"POINT ({lexical(x)} {lexical(y)})" if pd.notna(x) and pd.notna(y) else ""
-                        for x, y in zip(lon.astype(object), lat.astype(object))]
-    cols["priogrid_gid"] = [priogrid_gid(y, x) for y, x in zip(lat.astype(object), lon.astype(object))]
+    lat, lon = values(ev[m["latitude"].name]), values(ev[m["longitude"].name])
+    cols["geom_wkt"] = [f"POINT ({lexical(x)} {lexical(y)})" if x is not None and y is not None else ""
+                        for x, y in zip(lon, lat)]
+    cols["priogrid_gid"] = [priogrid_gid(y, x) for y, x in zip(lat, lon)]
     import pycountry
 
-    codes = ev[country_field].astype(object)
-    countries = {c: pycountry.countries.get(alpha_2=c) for c in codes.dropna().unique()}
-    cols["country"] = [countries[c].name if isinstance(c, str) and countries.get(c) else "" for c in codes]
-    cols["region"] = [REGIONS.get(c, "") if isinstance(c, str) else "" for c in codes]
+    codes = values(ev[m["country_id"].name])
+    countries = {c: pycountry.countries.get(alpha_2=c) for c in set(codes) if c}
+    cols["country"] = [countries[c].name if c and countries.get(c) else "" for c in codes]
+    cols["region"] = [REGIONS.get(c, "") if c else "" for c in codes]
     # sources: aligned ';'-separated lists, one entry per cited source (GED's convention)
     cited = sources_per_event(ds)
-    src = ds.sources.drop_duplicates("source_id").set_index("source_id")
+    src = ds.sources.drop_duplicates("source_id")
+    src_ids = values(src["source_id"])
     sm = mappings(ds.resources["sources"], "ucdp")
-    src_cols = {c: dict(zip(src.index, translate(src[sm[c].name], sm[c]))) for c in
+    src_cols = {c: dict(zip(src_ids, translate(src[sm[c].name], sm[c]))) for c in
                 ("source_headline", "source_original", "source_date") if c in sm}
-    publisher = dict(zip(src.index, src["publisher"].astype(object))) if "publisher" in src else {}
-    ids = ev["event_id"].tolist()
+    publisher = dict(zip(src_ids, texts(src["publisher"]))) if "publisher" in src else {}
+    ids = values(ev["event_id"])
     cols["number_of_sources"] = [str(len(cited.get(e, []))) for e in ids]
     cols["source_article"] = ["; ".join(cited.get(e, [])) for e in ids]
-    cols["source_office"] = ["; ".join(lexical(publisher.get(s)) for s in cited.get(e, [])) for e in ids]
-    for c, values in src_cols.items():
-        cols[c] = ["; ".join(values.get(s, "") for s in cited.get(e, [])) for e in ids]
-    cols.update(deaths(ds, ev, ia, ib))
+    cols["source_office"] = ["; ".join(publisher.get(s, "") for s in cited.get(e, [])) for e in ids]
+    for c, by_source in src_cols.items():
+        cols[c] = ["; ".join(by_source.get(s, "") for s in cited.get(e, [])) for e in ids]
+    cols.update(deaths(ds, ids, ia, ib))
     return COLUMNS, [list(r) for r in zip(*(cols[c] for c in COLUMNS))]
 
 
