@@ -195,10 +195,18 @@ def _read_fast(data: bytes, width: int):
     newlines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if newlines != tbl.num_rows:  # quoted newlines or blank lines: line numbers need the careful path
         return None
-    tbl = tbl.combine_chunks()
-    header = [c[0].as_py() for c in tbl.columns]
-    columns = [c.chunk(0).slice(1) if c.num_chunks else pa.array([], pa.string()) for c in tbl.columns]
-    lines = np.arange(2, tbl.num_rows + 1, dtype=np.int64)
+    n_rows = tbl.num_rows
+    chunked = tbl.columns
+    del tbl
+    header, columns = [], []
+    for k in range(len(chunked)):
+        col, chunked[k] = chunked[k], None
+        # one column at a time, dropping its chunks as we go: never a second copy of the whole table
+        arr = col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+        del col
+        header.append(arr[0].as_py())
+        columns.append(arr.slice(1))
+    lines = np.arange(2, n_rows + 1, dtype=np.int64)
     return header, columns, lines
 
 

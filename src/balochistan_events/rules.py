@@ -630,6 +630,7 @@ def whitespace(ctx: Context):
             continue
         for name, raw in t.raw.items():
             first, last = ctx.edges(t, name)
+            ctx.cache.pop(("edges", t.name, name), None)   # last user: free it
             candidates = np.flatnonzero(_WS_FIRST[first] | _WS_LAST[last])
             mask = np.zeros(len(raw), dtype=bool)
             if len(candidates):  # a precise (Unicode) look at the few candidate cells only

@@ -87,12 +87,11 @@ def read_tables(package: Package, report: Report, progress: ProgressFn | None = 
     with ThreadPoolExecutor(THREADS) as pool:
         for res in package.resources.values():
             file = package.source.display(res.path)
-            data = package.source.read(res.path)
+            holder = [package.source.read(res.path)]      # check_table takes the only reference, and drops it
             if progress:
-                progress(res.name, len(data))
+                progress(res.name, len(holder[0]))
             report.tables.setdefault(res.name, {})
-            tables[res.name] = check_table(res, data, file, report, pool)
-            del data
+            tables[res.name] = check_table(res, holder, file, report, pool)
             report.tables[res.name].update(rows=tables[res.name].num_rows, file=file)
     return tables
 
@@ -109,8 +108,15 @@ class Finding:
     severity: str = "error"
 
 
-def check_table(res: Resource, data: bytes, file: str, report: Report, pool: ThreadPoolExecutor | None = None) -> TableData:
-    raw = read_csv_bytes(data, res.name, file)
+def check_table(res: Resource, data: bytes | list, file: str, report: Report, pool: ThreadPoolExecutor | None = None) -> TableData:
+    """Check one table. `data` is the file's bytes, or a one-item list holding them, which is emptied
+    once the CSV is parsed so the bytes are freed before the (memory-hungry) checks run."""
+    if isinstance(data, list):
+        raw = read_csv_bytes(data[0], res.name, file)
+        data.clear()
+    else:
+        raw = read_csv_bytes(data, res.name, file)
+    del data
     report.add_many(raw.problems)
     table = TableData(resource=res, file=file, lines=raw.lines, readable=raw.readable)
     if not raw.readable:
