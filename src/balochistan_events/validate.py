@@ -147,8 +147,7 @@ def _check_column(res: Resource, field: dict, text: pa.Array, missing: list[str]
                                 f"write {EXPECTED.get(ftype, ftype)}"))
     constraints = field.get("constraints", {})
     if constraints.get("required"):
-        empty = true_mask(pc.is_in(text, value_set=pa.array(missing, pa.string()))) if missing \
-            else np.zeros(len(text), dtype=bool)
+        empty = ~valid(typed) & ~bad_mask          # null in the typed column: missing, or a type error
         if empty.any():
             example = field.get("example")
             findings.append(Finding(name, "required", empty, None, f"{name} is required but empty",
