@@ -35,6 +35,7 @@ from .summary import claimant_sides
 MAX_PANELS = 30          # figures-over-time panels; the rest stay in the table
 MIN_PANEL_CLAIMS = 3     # a panel needs this many figures, or figures from two claimants (else: any)
 MAX_MAP_LABELS = 40
+MAX_TIMELINES = 12
 SIDE_ORDER = ("official", "armed_group", "independent")
 SIDE_HEADS = {"official": "Official (state) claimants", "armed_group": "Armed group",
               "independent": "Others (media, UN, …)"}
@@ -645,6 +646,7 @@ def _nice_km(target: float) -> int:
 def _map(data: _Data, uid: str, label: str, width: float = 7.2, fs: float = 1.0):
     from matplotlib import patheffects
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.colors import to_rgba
     from matplotlib.lines import Line2D
     from matplotlib.patches import Polygon, Rectangle
     from matplotlib.ticker import FuncFormatter, MultipleLocator
@@ -732,13 +734,14 @@ def _map(data: _Data, uid: str, label: str, width: float = 7.2, fs: float = 1.0)
             sp.set_color("#999999")
         ax.tick_params(labelsize=7.5 * fs, length=2)
 
-        for i in order:
-            colour = data.type_colours.get(types[i], "#555555")
-            has = not np.isnan(tolls[i])
-            ax.scatter([lon[i]], [lat[i]], s=size(tolls[i]) if has else 18, zorder=3,
-                       facecolor=colour if has else "white", alpha=0.78 if has else 1.0,
-                       edgecolor="white" if has else colour, lw=0.8 if has else 1.2,
-                       linestyle="-" if precise[i] else "--")
+        # one scatter call, biggest first so small points stay on top
+        colours = np.array([data.type_colours.get(t, "#555555") for t in types], dtype=object)[order]
+        has = ~np.isnan(tolls[order])
+        face = [to_rgba(c, 0.78) if h else (1, 1, 1, 1) for c, h in zip(colours, has)]
+        edge = [(1, 1, 1, 1) if h else to_rgba(c) for c, h in zip(colours, has)]
+        ax.scatter(lon[order], lat[order], s=np.where(has, size(np.nan_to_num(tolls[order])), 18), zorder=3,
+                   facecolors=face, edgecolors=edge, linewidths=np.where(has, 0.8, 1.2),
+                   linestyles=["-" if p else "--" for p in precise[order]])
         fig.legend(handles, labels, loc="outside lower center", ncol=ncol, frameon=False, handletextpad=0.7,
                    columnspacing=1.6, labelspacing=0.9, borderaxespad=0.2, fontsize=8.5 * fs)
         # labels: one per place, biggest toll first, skipped where they would overlap. Lay out once now
@@ -935,14 +938,24 @@ cover different windows (one day, two days, a whole operation): the table gives 
 
 
 def _timeline_section(data: _Data) -> str:
+    inc = data.events[data.events["event_level"].astype("string") == "incident"]
+    sizes = inc["campaign_id"].astype(object).where(inc["campaign_id"].notna(), None).value_counts(dropna=False)
+    sizes = {k: int(v) for k, v in sizes.items()}
+    ranked = sorted((cid for cid, _ in data.campaigns if sizes.get(cid)), key=lambda c: (-sizes[c], str(c)))
+    drawn = set(ranked[:MAX_TIMELINES])
     parts = []
     for n, (cid, title) in enumerate(data.campaigns):
+        if cid not in drawn:
+            continue
         svg, count = _timeline(data, cid, f"tl{n}", f"Incidents by day: {title}")
         if svg is None:
             continue
         parts.append(f'<figure class="chart timeline" data-chart="timeline"><figcaption><b>{_e(title)}</b>'
                      f"<small>{_n(count, 'incident')}, by day of start</small></figcaption>{svg}</figure>")
     body = '<div class="grid wide">' + "".join(parts) + "</div>" if parts else '<p class="empty">No incidents yet.</p>'
+    if len(ranked) > MAX_TIMELINES:
+        body += (f'<p class="note">{len(ranked) - MAX_TIMELINES} smaller campaigns are not drawn (the {MAX_TIMELINES}'
+                 " with the most incidents are); their incidents are in the table below.</p>")
     return f"""<section id="timeline"><h2>Incidents by day</h2>
 <p class="lede">Incidents of each campaign by the day they began, coloured by event type (ACLED's
 categories); the shaded band is the campaign's own date range.</p>{body}</section>"""
@@ -972,16 +985,25 @@ def _events_section(data: _Data) -> str:
     cl = cl.assign(_f=cl["value_best"].isna().astype("int64"),
                    _k=(cl["claim_type"].astype("string") != "killed").astype("int64"), _t=codes)
     cl = cl.sort_values(["event_id", "_f", "_k", "_t", "subject", "claim_date", "claim_id"], kind="stable")
-    by_event = {k: g for k, g in cl.groupby("event_id", sort=False)}
-    camp_title = dict(data.campaigns)
+    by_event: dict = {}
+    for c in cl.to_dict("records"):
+        by_event.setdefault(c["event_id"], []).append(c)
+    sources = {}
+    for sid, s in src.iterrows():
+        label = _e(_s(s["publisher"]) + (f" ({_s(s['outlet'])})" if _s(s["outlet"]) else ""))
+        tip = " · ".join(x for x in (_s(s["title"]), _date(s["published_date"])) if x)
+        sources[sid] = _link(s["url"], label, tip)
+    ev = ev.assign(_cid=ev["campaign_id"].astype(object).where(ev["campaign_id"].notna(), None))
+    ev = ev.assign(_c=(ev["event_id"] != ev["_cid"]).astype(int)).sort_values(["_c", "date_start", "event_id"],
+                                                                              kind="stable")
+    members: dict = {}
+    for row in ev.to_dict("records"):
+        members.setdefault(row["_cid"], []).append(row)
     cards = []
     for cid, ctitle in data.campaigns:
-        members = ev[(ev["campaign_id"].isna()) if cid is None else (ev["campaign_id"] == cid)]
-        members = members.assign(_c=(members["event_id"] != cid).astype(int)).sort_values(
-            ["_c", "date_start", "event_id"], kind="stable")
         cards.append(f'<h3 class="campaign" data-campaign="{_e(cid or "none")}">{_e(ctitle)}</h3>')
-        for _, row in members.iterrows():
-            cards.append(_event_card(row, by_event.get(row["event_id"]), src, data, cid, camp_title))
+        for row in members.get(cid, []):
+            cards.append(_event_card(row, by_event.get(row["event_id"]), sources, data, cid))
     options_type = "".join(f'<option value="{_e(t)}">{_e(t)}</option>' for t in data.type_colours
                            if (ev["event_type"].astype("string") == t).any())
     options_camp = "".join(f'<option value="{_e(cid or "none")}">{_e(t)}</option>' for cid, t in data.campaigns)
@@ -996,7 +1018,7 @@ def _events_section(data: _Data) -> str:
 <div id="event-list">{''.join(cards)}</div></section>"""
 
 
-def _event_card(row, claims, src, data: _Data, cid, camp_title) -> str:
+def _event_card(row: dict, claims, sources: dict, data: _Data, cid) -> str:
     eid = _s(row["event_id"])
     etype = _s(row["event_type"])
     place = ", ".join(x for x in (_s(row["location"]), _s(row["admin2"])) if x)
@@ -1008,7 +1030,7 @@ def _event_card(row, claims, src, data: _Data, cid, camp_title) -> str:
     rows = []
     group = None
     if claims is not None:
-        for _, c in claims.iterrows():
+        for c in claims:
             subject = _s(c["subject"])
             what = _human(c["claim_type"]).capitalize() + (f" · {_human(subject)}" if subject != "unspecified" else "")
             if what != group:
@@ -1017,13 +1039,7 @@ def _event_card(row, claims, src, data: _Data, cid, camp_title) -> str:
             aid = _s(c["claimant_id"])
             colour = data.colours.get(aid, "#555")
             s_id = _s(c["source_id"])
-            if s_id in src.index:
-                s = src.loc[s_id]
-                label = _e(_s(s["publisher"]) + (f" ({_s(s['outlet'])})" if _s(s["outlet"]) else ""))
-                tip = " · ".join(x for x in (_s(s["title"]), _date(s["published_date"])) if x)
-                source = _link(s["url"], label, tip)
-            else:
-                source = _e(s_id)
+            source = sources.get(s_id) or _e(s_id)
             quote = f"<q>{_e(c['quote'])}</q>"
             scope = f'<small class="scope">{_e(c["scope_note"])}</small>' if _s(c["scope_note"]) else ""
             search += " " + " ".join([data.names.get(aid, aid), _s(c["quote"])]).lower()
@@ -1115,7 +1131,8 @@ table.claims td.fig{font-weight:700;font-variant-numeric:tabular-nums;min-width:
 table.claims td.fig small{display:block;font-weight:400;font-size:12px;max-width:22em}
 table.claims td.when{white-space:nowrap}
 table.claims td small{color:var(--muted)}
-table.claims details summary{font-weight:400;color:var(--accent)}
+table.claims details summary{font-weight:400;color:var(--accent);white-space:nowrap}
+table.claims td.quote{min-width:6em;max-width:24em}
 table.claims q{display:block;font-style:italic;margin:4px 0;overflow-wrap:anywhere}
 .scope{display:block;color:var(--muted);font-size:12px}
 .cid{display:block;font-size:11px}
