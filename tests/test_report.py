@@ -4,6 +4,7 @@ networking blocked, driven over the DevTools protocol, at desktop and phone widt
 from __future__ import annotations
 
 import base64
+import html
 import json
 import os
 import re
@@ -72,7 +73,7 @@ def test_figure_text_keeps_the_wording():
 def test_every_data_string_is_escaped(page):
     assert HOSTILE_QUOTE not in page and "window.__pwned" in page           # present, but only as text
     assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in page
-    assert "<b>& witnesses</b>" not in page and "&lt;b&gt;&amp; witnesses&lt;/b&gt;" in page
+    assert HOSTILE_ACTOR not in page and html.escape(HOSTILE_ACTOR) in page
     assert "<i>two</i>" not in page and 'title="Statement &lt;i&gt;two&lt;/i&gt; · 2026-02-01"' in page
     # a URL that would break out of its attribute is shown as text, never linked
     assert 'onmouseover="' not in page
@@ -139,9 +140,9 @@ def test_the_date_comes_from_the_argument_source_date_epoch_or_the_descriptor(mo
 def test_panels_are_capped_and_the_rest_announced(pkg, monkeypatch):
     monkeypatch.setattr(rep, "MAX_PANELS", 0)
     data = rep._prepare(rep_load(pkg))
-    html = rep._figures_section(data)
-    assert 'class="chart panel"' not in html and 'class="chart lead"' in html
-    assert "1 further groups of figures are not drawn" in html
+    out = rep._figures_section(data)
+    assert 'class="chart panel"' not in out and 'class="chart lead"' in out
+    assert "1 further group of figures not drawn" in out
 
 
 def test_the_picture_pairs_campaigns_of_one_period(pkg):
@@ -157,9 +158,9 @@ def test_an_empty_package_still_renders(tmp_path, root):
     for table in ("events", "claims", "sources", "actors"):
         f = pkg / "data" / f"{table}.csv"
         f.write_text(f.read_text(encoding="utf-8").split("\n")[0] + "\n", encoding="utf-8")
-    html = rep.render_report(pkg, date=DATE)
-    assert "No claims with figures yet." in html and "No located events yet." in html
-    assert "<b>0</b> events" in html
+    out = rep.render_report(pkg, date=DATE)
+    assert "No claims with figures yet." in out and "No located events yet." in out
+    assert "<b>0</b> events" in out
     # and the shipped package, whatever its state, renders too
     assert rep.render_report(root, date=DATE).startswith("<!DOCTYPE html>")
 
@@ -372,3 +373,23 @@ def test_report_in_headless_chromium(browser, page, pkg, tmp_path, width, height
         Path(os.environ["REPORT_SCREENSHOT_DIR"], shot.name).write_bytes(shot.read_bytes())
     errors, requests, _ = browser.problems()
     assert errors == [] and requests == [out.as_uri()]
+
+
+def test_a_big_synthetic_package_is_capped_and_still_loads_cleanly(browser, root, tmp_path):
+    """Many campaigns and claims (scripts/make_synthetic.py): panels and timelines are capped and
+    announced, every event is still listed, and the page loads without errors."""
+    import sys
+
+    subprocess.run([sys.executable, str(root / "scripts" / "make_synthetic.py"), "--events", "200",
+                    "--out", str(tmp_path / "syn")], check=True, capture_output=True)
+    page = rep.render_report(tmp_path / "syn", date=DATE)
+    assert page.count('<figure class="chart panel"') == rep.MAX_PANELS
+    assert page.count('data-chart="timeline"') == rep.MAX_TIMELINES
+    assert "further group of figures not drawn" in page or "further groups of figures not drawn" in page
+    assert "not drawn (only the 12 with the most incidents are)" in page
+    assert page.count('<article class="event') == _count_rows(tmp_path / "syn" / "data" / "events.csv")
+    out = tmp_path / "big.html"
+    out.write_text(page, encoding="utf-8")
+    browser.open(out.as_uri(), 1280, 900, False)
+    errors, requests, failed = browser.problems()
+    assert errors == [] and requests == [out.as_uri()] and failed == []

@@ -246,7 +246,10 @@ def _date(d) -> str:
 
 
 def _nice_date(d) -> str:
-    return "" if d is None or pd.isna(d) else pd.Timestamp(d).strftime("%-d %b %Y")
+    if d is None or pd.isna(d):
+        return ""
+    t = pd.Timestamp(d)
+    return f"{t.day} {t:%b %Y}"   # no %-d: not portable
 
 
 def _date_span(start, end) -> str:
@@ -571,7 +574,9 @@ def _date_axis(ax, d0, d1):
     days = (pd.Timestamp(d1) - pd.Timestamp(d0)).days
     if days <= 60:
         ax.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, math.ceil((days + 1) / 8))))
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%-d %b"))
+        from matplotlib.ticker import FuncFormatter
+
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{mdates.num2date(v).day} {mdates.num2date(v):%b}"))
     else:
         locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
         ax.xaxis.set_major_locator(locator)
@@ -922,8 +927,8 @@ def _figures_section(data: _Data) -> str:
         body = '<p class="empty">No claims with figures yet.</p>'
     else:
         body = ('<h3>Every figure, by event</h3><div class="grid">' + "".join(parts) + "</div>") if parts else ""
-    more = (f'<p class="note">{omitted} further groups of figures are not drawn (the {MAX_PANELS} with the most '
-            f"figures are); all of them are in the table below.</p>") if omitted else ""
+    more = (f'<p class="note">{_n(omitted, "further group")} of figures not drawn (only the {MAX_PANELS} with the '
+            f"most figures are); every figure is in the table below.</p>") if omitted else ""
     key = ('<p class="key" aria-label="marker key"><span><i class="k dot"></i>exact</span>'
            '<span><i class="k ring"></i>about</span><span><i class="k up"></i>at least / more than</span>'
            '<span><i class="k down"></i>up to / nearly</span><span><i class="k bar"></i>range low–high</span>'
@@ -954,8 +959,8 @@ def _timeline_section(data: _Data) -> str:
                      f"<small>{_n(count, 'incident')}, by day of start</small></figcaption>{svg}</figure>")
     body = '<div class="grid wide">' + "".join(parts) + "</div>" if parts else '<p class="empty">No incidents yet.</p>'
     if len(ranked) > MAX_TIMELINES:
-        body += (f'<p class="note">{len(ranked) - MAX_TIMELINES} smaller campaigns are not drawn (the {MAX_TIMELINES}'
-                 " with the most incidents are); their incidents are in the table below.</p>")
+        body += (f'<p class="note">{_n(len(ranked) - MAX_TIMELINES, "smaller campaign")} not drawn (only the '
+                 f"{MAX_TIMELINES} with the most incidents are); every incident is in the table below.</p>")
     return f"""<section id="timeline"><h2>Incidents by day</h2>
 <p class="lede">Incidents of each campaign by the day they began, coloured by event type (ACLED's
 categories); the shaded band is the campaign's own date range.</p>{body}</section>"""
