@@ -238,6 +238,9 @@ class Browser:
                 self.events.append(msg)
 
     def wait_for(self, event: str, timeout: float = 60):
+        for msg in self.events:          # it may have arrived while call() waited for its answer
+            if msg["method"] == event:
+                return msg
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             msg = json.loads(self.ws.recv())
