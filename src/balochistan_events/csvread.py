@@ -182,7 +182,7 @@ def _read_fast(data: bytes, width: int):
         # UTF-8 would raise inside the callback (printed as an "Exception ignored" traceback). A ragged
         # row raises ArrowInvalid instead, and the careful reader reports it.
         tbl = pacsv.read_csv(
-            io.BytesIO(data),
+            pa.BufferReader(data),  # zero-copy: no Python-level reads of the bytes
             read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=8 << 20),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(strings_can_be_null=False, quoted_strings_can_be_null=False,

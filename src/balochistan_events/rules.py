@@ -51,12 +51,24 @@ class Context:
     tables: dict[str, TableData]
     report: Report
     cache: dict = field(default_factory=dict)   # work shared between rules (GeoNames rows, cell edges)
+    lock: object = None
+
+    def cached(self, key, compute):
+        """compute() once per key, even when rules run on several threads."""
+        if key in self.cache:
+            return self.cache[key]
+        if self.lock is None:
+            self.cache[key] = compute()
+            return self.cache[key]
+        with self.lock:
+            slot = self.cache.setdefault(("lock",) + tuple(key if isinstance(key, tuple) else (key,)), _new_lock())
+        with slot:
+            if key not in self.cache:
+                self.cache[key] = compute()
+        return self.cache[key]
 
     def edges(self, t: TableData, name: str):
-        key = ("edges", t.name, name)
-        if key not in self.cache:
-            self.cache[key] = edge_bytes(t.raw[name])
-        return self.cache[key]
+        return self.cached(("edges", t.name, name), lambda: edge_bytes(t.raw[name]))
 
     def get(self, table: str, *fields: str) -> TableData | None:
         t = self.tables.get(table)
@@ -67,6 +79,11 @@ class Context:
         if values is None and field in t.raw:
             values = t.raw[field]
         return self.report.flag(t.name, t.file, field, rule_name, mask, t.lines, values, message, severity, hint)
+
+
+def _new_lock():
+    import threading
+    return threading.Lock()
 
 
 # --- vectorised helpers ---------------------------------------------------------------------------
@@ -239,20 +256,22 @@ def iso_codes(ctx: Context):
 def _geonames(ctx: Context, t: TableData):
     """(places, row of each event's GeoNames place or -1, id present, lat, lon, distance to the place in
     km or NaN), computed once for both GeoNames rules."""
-    if "geonames" not in ctx.cache:
-        from .geonames import geonames_places, haversine_km
+    return ctx.cached("geonames", lambda: _geonames_compute(t))
 
-        places = geonames_places()
-        gid = t.typed["geonames_id"]
-        ids = np.asarray(pc.fill_null(gid, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
-        rows = places.lookup(ids)
-        lat = np.asarray(pc.fill_null(t.typed["latitude"], np.nan).to_numpy(zero_copy_only=False), dtype=float)
-        lon = np.asarray(pc.fill_null(t.typed["longitude"], np.nan).to_numpy(zero_copy_only=False), dtype=float)
-        known = rows >= 0
-        safe = np.where(known, rows, 0)
-        dist = np.where(known, haversine_km(lat, lon, places.lat[safe], places.lon[safe]), np.nan)
-        ctx.cache["geonames"] = (places, rows, valid(gid), lat, lon, dist)
-    return ctx.cache["geonames"]
+
+def _geonames_compute(t: TableData):
+    from .geonames import geonames_places, haversine_km
+
+    places = geonames_places()
+    gid = t.typed["geonames_id"]
+    ids = np.asarray(pc.fill_null(gid, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    rows = places.lookup(ids)
+    lat = np.asarray(pc.fill_null(t.typed["latitude"], np.nan).to_numpy(zero_copy_only=False), dtype=float)
+    lon = np.asarray(pc.fill_null(t.typed["longitude"], np.nan).to_numpy(zero_copy_only=False), dtype=float)
+    known = rows >= 0
+    safe = np.where(known, rows, 0)
+    dist = np.where(known, haversine_km(lat, lon, places.lat[safe], places.lon[safe]), np.nan)
+    return places, rows, valid(gid), lat, lon, dist
 
 
 @rule("geonames_place", "events", "the coordinates are those of the GeoNames place (within 25 km) and its province is admin1_code")
@@ -630,7 +649,6 @@ def whitespace(ctx: Context):
             continue
         for name, raw in t.raw.items():
             first, last = ctx.edges(t, name)
-            ctx.cache.pop(("edges", t.name, name), None)   # last user: free it
             candidates = np.flatnonzero(_WS_FIRST[first] | _WS_LAST[last])
             mask = np.zeros(len(raw), dtype=bool)
             if len(candidates):  # a precise (Unicode) look at the few candidate cells only
@@ -641,11 +659,51 @@ def whitespace(ctx: Context):
                      hint="trim the cell")
 
 
-def run_rules(tables: dict[str, TableData], report: Report, only: set[str] | None = None) -> None:
-    ctx = Context(tables, report)
+class Recorder:
+    """Stands in for the Report while a rule runs on a worker thread: keeps its flag calls (the masks
+    and message functions), replayed into the real report afterwards in rule order, so the output
+    (and which problems fit under --max-errors) does not depend on thread timing."""
+
+    def __init__(self):
+        self.calls: list[tuple] = []
+
+    def flag(self, *args, **kwargs):
+        mask = args[4] if len(args) > 4 else kwargs["mask"]
+        if np.asarray(mask, dtype=bool).any():
+            self.calls.append((args, kwargs))
+        return 0
+
+    def replay(self, report: Report) -> None:
+        for args, kwargs in self.calls:
+            report.flag(*args, **kwargs)
+
+
+def run_rules(tables: dict[str, TableData], report: Report, only: set[str] | None = None,
+              extra: list[Callable] | None = None, threads: int = 1) -> None:
+    """Run the domain rules (all, or those named in `only`), plus `extra` checks taking
+    (tables, report), on `threads` worker threads; problems reach `report` in a fixed order."""
+    import threading
+
+    cache: dict = {}
+    lock = threading.Lock()
+    tasks: list[Callable] = []
+    for fn in extra or []:
+        tasks.append(lambda rec, fn=fn: fn(tables, rec))
     for r in RULES.values():
         if only is None or r.name in only:
-            r.func(ctx)
+            tasks.append(lambda rec, r=r: r.func(Context(tables, rec, cache, lock)))
+    recorders = [Recorder() for _ in tasks]
+    if threads > 1 and len(tasks) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(threads) as pool:
+            for f in [pool.submit(task, rec) for task, rec in zip(tasks, recorders)]:
+                f.result()
+    else:
+        for task, rec in zip(tasks, recorders):
+            task(rec)
+    for rec in recorders:
+        rec.replay(report)
 
 
 # --- compatibility: GeoNames places as a mapping ----------------------------------------------------
