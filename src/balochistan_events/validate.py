@@ -89,16 +89,23 @@ def validate_loaded(package: Package, *, max_errors=DEFAULT_MAX_PROBLEMS, strict
 
 
 def read_tables(package: Package, report: Report, progress: ProgressFn | None = None) -> dict[str, TableData]:
+    """Read and check every table. Column checks run on a thread pool while the next file is read;
+    their problems are added in table and column order once all files are read."""
     tables: dict[str, TableData] = {}
+    pending = []
     with ThreadPoolExecutor(THREADS) as pool:
         for res in package.resources.values():
             file = package.source.display(res.path)
-            holder = [package.source.read(res.path)]      # check_table takes the only reference, and drops it
+            holder = [package.source.read(res.path)]      # start_table takes the only reference, and drops it
             if progress:
                 progress(res.name, len(holder[0]))
             report.tables.setdefault(res.name, {})
-            tables[res.name] = check_table(res, holder, file, report, pool)
-            report.tables[res.name].update(rows=tables[res.name].num_rows, file=file)
+            table, finish = start_table(res, holder, file, report, pool)
+            tables[res.name] = table
+            pending.append(finish)
+            report.tables[res.name].update(rows=table.num_rows, file=file)
+        for finish in pending:
+            finish()
     return tables
 
 
@@ -115,8 +122,18 @@ class Finding:
 
 
 def check_table(res: Resource, data: bytes | list, file: str, report: Report, pool: ThreadPoolExecutor | None = None) -> TableData:
-    """Check one table. `data` is the file's bytes, or a one-item list holding them, which is emptied
-    once the CSV is parsed so the bytes are freed before the (memory-hungry) checks run."""
+    """Check one table's structure, types and constraints (keys and rules are separate)."""
+    table, finish = start_table(res, data, file, report, pool)
+    finish()
+    return table
+
+
+def start_table(res: Resource, data: bytes | list, file: str, report: Report, pool: ThreadPoolExecutor | None = None):
+    """Parse one CSV and start its column checks (on `pool` when given). Returns (table, finish):
+    finish() waits for the checks, fills the table's columns and adds their problems.
+
+    `data` is the file's bytes, or a one-item list holding them, which is emptied once the CSV is
+    parsed so the bytes are freed before the (memory-hungry) checks run."""
     if isinstance(data, list):
         raw = read_csv_bytes(data[0], res.name, file)
         data.clear()
@@ -126,17 +143,24 @@ def check_table(res: Resource, data: bytes | list, file: str, report: Report, po
     report.add_many(raw.problems)
     table = TableData(resource=res, file=file, lines=raw.lines, readable=raw.readable)
     if not raw.readable:
-        return table
+        return table, lambda: None
     check_header(res, raw.header, file, report)
     missing = res.schema.get("missingValues", [""])
     fields = [f for f in res.fields if f["name"] in raw.columns]
-    run = pool.map if pool is not None else map
-    results = list(run(lambda f: _check_column(res, f, raw.columns[f["name"]], missing, raw.lines), fields))
-    for field, (typed, findings) in zip(fields, results):
-        table.raw[field["name"]], table.typed[field["name"]] = raw.columns[field["name"]], typed
-        for fd in findings:
-            _flag(res, table, report, fd)
-    return table
+
+    def work(f):
+        return _check_column(res, f, raw.columns[f["name"]], missing, raw.lines)
+
+    futures = [pool.submit(work, f) for f in fields] if pool is not None else None
+
+    def finish():
+        results = [fut.result() for fut in futures] if futures is not None else [work(f) for f in fields]
+        for field, (typed, findings) in zip(fields, results):
+            table.raw[field["name"]], table.typed[field["name"]] = raw.columns[field["name"]], typed
+            for fd in findings:
+                _flag(res, table, report, fd)
+
+    return table, finish
 
 
 def _check_column(res: Resource, field: dict, text: pa.Array, missing: list[str], lines: np.ndarray):
