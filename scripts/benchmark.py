@@ -38,31 +38,36 @@ NOTES = """
 """
 
 
-def run(cmd: list[str], env=None, ok=(0,)) -> tuple[float, int]:
-    """(wall seconds, peak RSS bytes) of one fresh process."""
+def run(cmd: list[str], env=None, ok=(0,)) -> tuple[float, int, float]:
+    """(wall seconds, peak RSS bytes, CPU seconds user + system) of one fresh process."""
     import time
 
     if GNU_TIME:
         with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
             t0 = time.perf_counter()
-            p = subprocess.run([GNU_TIME, "-f", "%M", "-o", tf.name, *cmd], stdout=subprocess.DEVNULL,
+            p = subprocess.run([GNU_TIME, "-f", "%M %U %S", "-o", tf.name, *cmd], stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, env=env)
             wall = time.perf_counter() - t0
-            rss = int(Path(tf.name).read_text().strip().splitlines()[-1]) * 1024
+            kb, user, system = Path(tf.name).read_text().strip().splitlines()[-1].split()
+            rss, cpu = int(kb) * 1024, float(user) + float(system)
     else:  # pragma: no cover - Debian has GNU time
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
         wall = time.perf_counter() - t0
-        rss = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) * 1024
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        rss = max(after.ru_maxrss, before.ru_maxrss) * 1024
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if p.returncode not in ok:
         raise SystemExit(f"{' '.join(cmd)} exited {p.returncode}: {p.stderr.decode(errors='replace')[-500:]}")
-    return wall, rss
+    return wall, rss, cpu
 
 
 def measure(cmd, runs, env=None, ok=(0,)):
+    """(median wall, max peak RSS, [wall of each run], median CPU seconds)."""
     results = [run(cmd, env, ok) for _ in range(runs)]
-    return statistics.median(r[0] for r in results), max(r[1] for r in results), [round(r[0], 2) for r in results]
+    return (statistics.median(r[0] for r in results), max(r[1] for r in results), [round(r[0], 2) for r in results],
+            statistics.median(r[2] for r in results))
 
 
 def machine() -> dict:
@@ -141,7 +146,7 @@ def main(argv=None) -> int:
             os.makedirs(empty, exist_ok=True)
             first.append(run(ours_cmd + [str(ROOT)], env={**os.environ, "BALOCHISTAN_EVENTS_CACHE": empty}, ok=(0, 1)))
         shipped["ours_first_run"] = (statistics.median(r[0] for r in first), max(r[1] for r in first),
-                                     [round(r[0], 2) for r in first])
+                                     [round(r[0], 2) for r in first], statistics.median(r[2] for r in first))
     if fl:
         shipped["frictionless"] = measure([fl, "validate", str(ROOT / "datapackage.json")], args.runs, ok=(0, 1))
     write_report(args, rows, shipped, machine())
@@ -170,18 +175,20 @@ def write_report(args, rows, shipped, info) -> None:
            "- " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()),
            "- The machine was shared with other jobs while this ran, so single runs vary by ±20%; medians smooth this.",
            "", "## Package size", "",
-           "| events | claims | CSV | ours: validate | frictionless validate | pyarrow read (bare) | frictionless ÷ ours | ours ÷ pyarrow | ours: peak memory | memory ÷ CSV |",
-           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           "Wall-clock time (CPU time, user + system, in brackets):", "",
+           "| events | claims | CSV | ours: validate | frictionless validate | pyarrow read (bare) | frictionless ÷ ours | ours ÷ pyarrow | ours: peak memory | memory ÷ CSV | pyarrow: peak memory |",
+           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
-        ours_t, ours_m, _ = r["ours"]
-        bare_t = r["bare"][0]
+        ours_t, ours_m, _, ours_c = r["ours"]
+        bare_t, bare_m, _, bare_c = r["bare"]
         if r["frictionless"]:
-            fl_t = r["frictionless"][0]
-            fl_cell, ratio = f"{fl_t:.2f} s", f"{fl_t / ours_t:.1f}×"
+            fl_t, _, _, fl_c = r["frictionless"]
+            fl_cell, ratio = f"{fl_t:.2f} s ({fl_c:.1f} s)", f"{fl_t / ours_t:.1f}×"
         else:
             fl_cell, ratio = f"skipped (> {args.frictionless_max:,} events)", "—"
-        out.append(f"| {r['events']:,} | {r['claims']:,} | {_mb(r['bytes'])} | {ours_t:.2f} s | {fl_cell} | {bare_t:.2f} s "
-                   f"| {ratio} | {ours_t / bare_t:.2f}× | {_mb(ours_m)} | {ours_m / r['bytes']:.2f}× |")
+        out.append(f"| {r['events']:,} | {r['claims']:,} | {_mb(r['bytes'])} | {ours_t:.2f} s ({ours_c:.1f} s) | {fl_cell} "
+                   f"| {bare_t:.2f} s ({bare_c:.1f} s) | {ratio} | {ours_t / bare_t:.2f}× | {_mb(ours_m)} "
+                   f"| {ours_m / r['bytes']:.2f}× | {_mb(bare_m)} |")
     out += ["", "Individual runs (seconds):", ""]
     for r in rows:
         parts = [f"ours {r['ours'][2]}", f"pyarrow {r['bare'][2]}"]
@@ -189,14 +196,14 @@ def write_report(args, rows, shipped, info) -> None:
             parts.append(f"frictionless {r['frictionless'][2]}")
         out.append(f"- {r['events']:,} events: " + "; ".join(parts))
     out += ["", "## The shipped package, cold", "",
-            "| command | median | peak memory | runs |", "|---|---:|---:|---|"]
+            "| command | median wall (CPU) | peak memory | runs |", "|---|---:|---:|---|"]
     labels = {"ours": "balochistan-events validate (GeoNames cache present: every run after the first)",
               "ours_first_run": "balochistan-events validate, first run ever (builds the GeoNames cache)",
               "frictionless": "frictionless validate datapackage.json"}
     for key, label in labels.items():
         if key in shipped:
-            t, m, runs = shipped[key]
-            out.append(f"| {label} | {t:.2f} s | {_mb(m)} | {runs} |")
+            t, m, runs, c = shipped[key]
+            out.append(f"| {label} | {t:.2f} s ({c:.2f} s) | {_mb(m)} | {runs} |")
     out += ["", "## Targets", ""]
     by_n = {r["events"]: r for r in rows}
     if 100_000 in by_n and by_n[100_000]["frictionless"]:
