@@ -100,7 +100,7 @@ def read_csv_bytes(data: bytes, table: str, file: str) -> RawTable:
                 "file is full of NUL bytes: binary data, or UTF-16 without a byte-order mark",
                 hint="save the file as UTF-8 text")
         return unreadable()
-    crlf = data.find(b"\r\n")
+    crlf = data.find(b"\r\n") if b"\r" in data else -1   # memchr first: the 2-byte search is slow
     if crlf >= 0:
         problem(_line_of_offset(data, crlf), "line_endings", "file uses CRLF line endings",
                 severity="warning", hint="use LF line endings (git config core.autocrlf input)")
@@ -133,7 +133,7 @@ def _fast_path_ok(data: bytes) -> bool:
     """False for irregularities pyarrow would read silently, or with the wrong line numbers: NUL
     bytes, CR line ends, blank lines, and a quote with text on both sides (`"a"b`: text after a
     closing quote, which pyarrow glues onto the value; valid quoting never has one)."""
-    if b"\x00" in data or b"\r" in data or b"\n\n" in data or data.startswith(b"\n"):
+    if b"\x00" in data or b"\r" in data or data.startswith(b"\n") or _has_blank_line(data):
         return False
     if b'"' not in data:
         return True
@@ -145,13 +145,32 @@ def _fast_path_ok(data: bytes) -> bool:
     return not bool((plain(before) & plain(after)).any())
 
 
+def _count_byte(data: bytes, byte: bytes) -> int:
+    """data.count(byte), vectorised (bytes.count walks byte by byte: 0.16 s on 88 MB)."""
+    a = np.frombuffer(data, dtype=np.uint8)
+    v = byte[0]
+    return sum(int(np.count_nonzero(a[i:i + (16 << 20)] == v)) for i in range(0, len(a), 16 << 20))
+
+
+def _has_blank_line(data: bytes) -> bool:
+    """b"\\n\\n" in data, vectorised: CPython's two-byte search crawls when the first byte is as
+    common as a newline (0.2 s on 88 MB); numpy over 16 MB slices takes a fraction of that."""
+    a = np.frombuffer(data, dtype=np.uint8)
+    step = 16 << 20
+    for i in range(0, len(a), step):
+        nl = a[i:i + step + 1] == 0x0A
+        if (nl[1:] & nl[:-1]).any():
+            return True
+    return False
+
+
 def _has_controls(data: bytes) -> bool:
     """Any C0/C1 control character (tab, CR, LF aside) or bidi override, in UTF-8 bytes? A
     vectorised pre-scan, so clean files (nearly all) skip the per-column search."""
     a = np.frombuffer(data, dtype=np.uint8)
     # bytes below 0x20 that are not tab, LF or CR: count them in 16 MB slices (no index arrays)
     low = sum(int(np.count_nonzero(a[i:i + (16 << 20)] < 0x20)) for i in range(0, len(a), 16 << 20))
-    allowed = sum(data.count(ch) for ch in (b"\t", b"\n", b"\r") if ch in data)
+    allowed = sum(_count_byte(data, ch) for ch in (b"\t", b"\n", b"\r") if ch in data)
     if low != allowed or b"\x7f" in data:
         return True
     if b"\xc2" in data:
@@ -192,7 +211,7 @@ def _read_fast(data: bytes, width: int):
         return None
     if tbl.num_rows == 0 or tbl.num_columns != width:
         return None
-    newlines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    newlines = _count_byte(data, b"\n") + (0 if data.endswith(b"\n") else 1)
     if newlines != tbl.num_rows:  # quoted newlines or blank lines: line numbers need the careful path
         return None
     n_rows = tbl.num_rows
