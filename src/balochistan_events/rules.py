@@ -67,6 +67,12 @@ class Context:
                 self.cache[key] = compute()
         return self.cache[key]
 
+    def index(self, t: TableData, field_: str, ref: TableData, ref_field: str) -> pa.Array:
+        """Row in `ref` whose ref_field equals each row's field_ (null where none): one hash lookup,
+        shared by the rules that follow the same link (parent events, claims' events)."""
+        return self.cached(("index", t.name, field_, ref.name, ref_field),
+                           lambda: pc.index_in(t.typed[field_], value_set=ref.typed[ref_field], skip_nulls=True))
+
     def edges(self, t: TableData, name: str):
         return self.cached(("edges", t.name, name), lambda: edge_bytes(t.raw[name]))
 
@@ -142,7 +148,7 @@ def parent_level(ctx: Context):
     is_incident = true_mask(pc.equal(level, "incident"))
     is_campaign = true_mask(pc.equal(level, "campaign"))
     has_parent = valid(parents)
-    p_level = lookup(parents, ids, level)
+    p_level = level.take(ctx.index(t, "parent_event_id", t, "event_id"))
     bad = is_incident & true_mask(pc.not_equal(p_level, "campaign"))
     ctx.flag(t, "parent_event_id", "parent_level", bad,
              lambda i, v: f"parent {v} is an incident; an incident's parent must be a campaign",
@@ -162,7 +168,8 @@ def incident_within_campaign(ctx: Context):
         return
     ids, parents = t.typed["event_id"], t.typed["parent_event_id"]
     start, end = t.typed["date_start"], t.typed["date_end"]
-    p_start, p_end = lookup(parents, ids, start), lookup(parents, ids, end)
+    parent_row = ctx.index(t, "parent_event_id", t, "event_id")
+    p_start, p_end = start.take(parent_row), end.take(parent_row)
     ctx.flag(t, "date_start", "incident_within_campaign", true_mask(pc.less(start, p_start)),
              lambda i, v: f"incident starts {v}, before its campaign {_scalar(parents, i)} starts ({_scalar(p_start, i)})",
              hint="widen the campaign's dates or correct the incident's")
@@ -171,14 +178,15 @@ def incident_within_campaign(ctx: Context):
              hint="widen the campaign's dates or correct the incident's")
 
 
-def cycles(ids: pa.Array, parents: pa.Array) -> np.ndarray:
+def cycles(ids: pa.Array, parents: pa.Array, parent_row: pa.Array | None = None) -> np.ndarray:
     """Rows that sit on a loop of parent links (a -> b -> a, or a -> a), by pointer doubling:
     after 2^k >= n jumps every chain that never ends has landed on its loop, and the rows reached
     are exactly the rows on loops. O(n log n), no Python loop over rows."""
     n = len(ids)
     if n == 0:
         return np.zeros(0, dtype=bool)
-    nxt = row_of(parents, ids)
+    nxt = row_of(parents, ids) if parent_row is None else \
+        np.asarray(pc.fill_null(parent_row, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
     nxt = np.where(nxt < 0, n, nxt)               # n: a sink that maps to itself
     nxt = np.append(nxt, n)
     steps = 1
@@ -198,7 +206,7 @@ def parent_cycle(ctx: Context):
         if t is None:
             continue
         ids = t.typed[key]
-        ctx.flag(t, parent, "parent_cycle", cycles(ids, t.typed[parent]),
+        ctx.flag(t, parent, "parent_cycle", cycles(ids, t.typed[parent], ctx.index(t, parent, t, key)),
                  lambda i, v, ids=ids: f"{_scalar(ids, i)} -> {v} is part of a loop of parent links",
                  hint="a parent chain must end at a row with no parent")
 
@@ -561,7 +569,7 @@ def claim_after_event_start(ctx: Context):
     e = ctx.get("events", "event_id", "date_start")
     if c is None or e is None:
         return
-    ev_start = lookup(c.typed["event_id"], e.typed["event_id"], e.typed["date_start"])
+    ev_start = e.typed["date_start"].take(ctx.index(c, "event_id", e, "event_id"))
     ctx.flag(c, "claim_date", "claim_after_event_start", true_mask(pc.less(c.typed["claim_date"], ev_start)),
              lambda i, v: f"claim dated {v}, before its event {_scalar(c.typed['event_id'], i)} starts ({_scalar(ev_start, i)})",
              hint="check the claim's date, or the event's date_start")
