@@ -448,10 +448,33 @@ def first_rows_of_codes(codes: np.ndarray) -> np.ndarray:
     return out
 
 
+def has_duplicates(cols: list[pa.Array]) -> bool:
+    """Does any complete key repeat? One hashing pass in Arrow (unique / group_by), the fast answer
+    for the usual case of no duplicates."""
+    complete = None
+    for c in cols:
+        if c.null_count:
+            ok = pc.is_valid(c)
+            complete = ok if complete is None else pc.and_(complete, ok)
+    if len(cols) == 1:
+        c = cols[0] if complete is None else cols[0].filter(complete)
+        return len(pc.unique(c)) < len(c)
+    tbl = pa.table({str(i): c for i, c in enumerate(cols)})
+    if complete is not None:
+        tbl = tbl.filter(complete)
+    return tbl.group_by(tbl.column_names, use_threads=False).aggregate([]).num_rows < tbl.num_rows
+
+
 def first_rows(keys) -> np.ndarray:
     """Index of the first row with the same key as each row (-1 for null keys). `keys` is one
     array, or a list of arrays forming a composite key."""
     cols = keys if isinstance(keys, list) else [keys]
+    if cols and len(cols[0]) and not has_duplicates(cols):
+        complete = np.ones(len(cols[0]), dtype=bool)
+        for c in cols:
+            if c.null_count:
+                complete &= valid(c)
+        return np.where(complete, np.arange(len(complete)), -1)
     return first_rows_of_codes(key_codes(cols))
 
 
