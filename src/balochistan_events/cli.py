@@ -281,6 +281,124 @@ def codebook(path, out):
         write_text(out, text)
 
 
+# --- releasing: build, release, diff, verify (build.py, release.py, diffing.py, verify.py) -------------
+
+def _date_option(func):
+    def check(ctx, param, value):
+        if value is None:
+            return None
+        import datetime as _dt
+        try:
+            if len(value) != 10:
+                raise ValueError
+            _dt.date.fromisoformat(value)
+        except ValueError:
+            raise click.BadParameter(f"{value!r} is not a date as YYYY-MM-DD") from None
+        return value
+
+    return click.option("--date", default=None, metavar="YYYY-MM-DD", callback=check,
+                        help="Release date (created, zip times). Default: SOURCE_DATE_EPOCH, else the last "
+                             "commit's date.")(func)
+
+
+def _echo_invalid(exc) -> None:
+    from .formatting import format_problem
+
+    report = exc.report
+    for p in report.errors[:20]:
+        click.echo(format_problem(p), err=True)
+    if report.error_count > 20:
+        click.echo(f"… {report.error_count - 20} more error(s)", err=True)
+    click.echo(f"error: {exc}", err=True)
+
+
+@cli.command()
+@click.option("--out", default="dist", show_default=True, type=click.Path(file_okay=False),
+              help="Directory for the zip and its .sha256.")
+@_date_option
+def build(out, date):
+    """Build the release zip (CSV, Parquet, derived tables, docs, hashes) without changing the version.
+
+    Same commit and same --date give a byte-identical zip."""
+    from .build import BuildInvalid, build_release
+
+    try:
+        result = build_release(".", out, date)
+    except BuildInvalid as exc:
+        _echo_invalid(exc)
+        sys.exit(EXIT_INVALID)
+    click.echo(f"built {result.zip_path} ({len(result.members)} files, version {result.version}, "
+               f"created {result.created})")
+    click.echo(f"{result.sha256}  {result.zip_path.name}")
+
+
+@cli.command()
+@click.option("--bump", type=click.Choice(["major", "minor", "patch"]), default=None,
+              help="Increase the last release's version.")
+@click.option("--version", "version", default=None, metavar="X.Y.Z", help="Release exactly this version.")
+@_date_option
+@click.option("--out", default="dist", show_default=True, type=click.Path(file_okay=False))
+@click.option("--tag", is_flag=True, help="Commit datapackage.json and CHANGELOG.md and create the git tag vX.Y.Z.")
+def release(bump, version, date, out, tag):
+    """Validate, diff against the last v* tag, set the version, write the changelog entry, build the zip.
+
+    Refuses (and changes nothing) when the data is invalid (exit 1), or when the version is not greater
+    than the last release, is a smaller bump than the changes need, or its artifact or tag exists (exit 2)."""
+    from .build import BuildInvalid
+    from .release import release as do_release
+
+    if (bump is None) == (version is None):
+        raise click.UsageError("give exactly one of --bump major|minor|patch or --version X.Y.Z")
+    try:
+        result = do_release(".", bump=bump, version=version, date=date, out_dir=out, tag=tag)
+    except BuildInvalid as exc:
+        _echo_invalid(exc)
+        click.echo("release refused: nothing was changed", err=True)
+        sys.exit(EXIT_INVALID)
+    for w in result.warnings:
+        click.echo(f"warning: {w}", err=True)
+    since = f" (since {result.previous}: needs {result.required or 'no'} bump, made {result.bump})" if result.previous \
+        else " (first release)"
+    click.echo(f"released {result.version}{since}")
+    click.echo(result.summary)
+    click.echo(f"{result.sha256}  {result.zip_path}")
+    click.echo(f"wrote {result.zip_path}, {result.sha256_path}, CHANGELOG.md, datapackage.json")
+    if result.tagged:
+        click.echo(f"committed and tagged v{result.version}; publish with: git push origin HEAD v{result.version}")
+    else:
+        click.echo("next, to tag the release:")
+        for cmd in result.commands:
+            click.echo(f"  {cmd}")
+
+
+@cli.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+def diff(old, new, fmt):
+    """Compare two versions: rows added, removed and changed by primary key, schema and metadata changes,
+    and the minimum version bump. OLD and NEW: a directory, datapackage.json, release zip or git ref.
+
+    Exit 0 when identical, 1 when they differ."""
+    from .diffing import FORMATS, diff_packages
+
+    result = diff_packages(old, new)
+    click.echo(FORMATS[fmt](result))
+    sys.exit(EXIT_OK if result.identical else EXIT_INVALID)
+
+
+@cli.command()
+@click.argument("release_path", metavar="RELEASE")
+def verify(release_path):
+    """Check a downloaded release (zip or extracted directory): every file's bytes and sha256, the zip
+    against its .sha256 file when present, then validate it. Exit 1 naming each mismatching file."""
+    from .verify import format_text, verify_release
+
+    result = verify_release(release_path)
+    click.echo(format_text(result))
+    sys.exit(EXIT_OK if result.ok else EXIT_INVALID)
+
+
 def main():
     if sys.argv[1:2] == ["validate"]:
         from .validate import skip_pandas_import
