@@ -87,3 +87,20 @@ def test_geonames_cache_is_built_once_written_atomically_and_rebuilt_when_damage
     again = geonames.geonames_places()
     assert len(again) == len(places) and files[0].stat().st_size > 1000
     monkeypatch.setattr(geonames, "_PLACES", None)
+
+
+def test_iso_codes_cache_matches_pycountry_and_survives_damage(tmp_path, monkeypatch):
+    import pycountry
+
+    from balochistan_events import isocodes
+
+    monkeypatch.setenv("BALOCHISTAN_EVENTS_CACHE", str(tmp_path))
+    monkeypatch.setattr(isocodes, "_CODES", None)
+    assert isocodes.is_country("PK") and not isocodes.is_country("XX")
+    assert isocodes.subdivision_country("PK-BA") == "PK" and isocodes.subdivision_country("PK-ZZ") is None
+    assert len(isocodes.codes()["subdivisions"]) == len(pycountry.subdivisions)
+    cache = next(tmp_path.glob("iso3166-*.json"))
+    cache.write_text("{broken", encoding="utf-8")
+    monkeypatch.setattr(isocodes, "_CODES", None)
+    assert isocodes.is_country("AF")
+    monkeypatch.setattr(isocodes, "_CODES", None)

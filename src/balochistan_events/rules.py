@@ -237,14 +237,14 @@ def _bad_codes(values: pa.Array, is_bad: Callable[[str], bool]) -> np.ndarray:
 
 @rule("iso_codes", "events", "country_code is ISO 3166-1 alpha-2 and admin1_code an ISO 3166-2 subdivision of it (pycountry)")
 def iso_codes(ctx: Context):
-    import pycountry
+    from .isocodes import is_country, subdivision_country
 
     for table in ("events", "actors"):
         t = ctx.get(table, "country_code")
         if t is None:
             continue
         cc = t.typed["country_code"]
-        ctx.flag(t, "country_code", "iso_codes", _bad_codes(cc, lambda c: pycountry.countries.get(alpha_2=c) is None),
+        ctx.flag(t, "country_code", "iso_codes", _bad_codes(cc, lambda c: not is_country(c)),
                  lambda i, v: f"{v!r} is not an ISO 3166-1 alpha-2 country code",
                  hint="use the two-letter ISO code, e.g. PK")
         if "admin1_code" not in t.typed:
@@ -254,8 +254,7 @@ def iso_codes(ctx: Context):
 
         def bad_pair(p):
             c, a = p.split("\x00", 1)
-            sub = pycountry.subdivisions.get(code=a)
-            return sub is None or sub.country_code != c
+            return subdivision_country(a) != c
         ctx.flag(t, "admin1_code", "iso_codes", _bad_codes(pair, bad_pair),
                  lambda i, v, cc=cc: f"{v!r} is not an ISO 3166-2 subdivision of {_scalar(cc, i)}",
                  hint="Balochistan is PK-BA")
