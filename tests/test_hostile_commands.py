@@ -213,3 +213,24 @@ def test_broken_pipe_is_quiet(tmp_path):
     proc = subprocess.run(f"{sys.executable} -m balochistan_events validate {pkg} | head -c 100 >/dev/null",
                           shell=True, capture_output=True, text=True, timeout=120)
     assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr, proc.stderr[-2000:]
+
+
+def test_markup_in_cells_is_escaped_in_the_html_report(tmp_path):
+    """Cells are text, never markup: the report escapes them (also inside any embedded data block)."""
+    report = pytest.importorskip("balochistan_events.report")
+    import csv
+    import io
+
+    pkg = _full(tmp_path)
+    path = pkg / "data" / "events.csv"
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+    header = rows[0]
+    rows[1][header.index("description")] = "Armed men <script>alert(1)</script> attacked </textarea><img src=x onerror=alert(2)>"
+    rows[1][header.index("title")] = "Attack <b onmouseover=alert(3)>here</b>"
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    html = report.render_report(pkg)
+    for raw in ("<script>alert(1)", "<img src=x onerror", "<b onmouseover", "</textarea><img"):
+        assert raw not in html
+    assert html.lower().count("</script") == html.lower().count("<script")

@@ -182,3 +182,9 @@ def test_many_type_errors_output_is_bounded(tmp_path):
     typed = [f["name"] for f in LAY.schema["fields"] if f.get("type", "string") not in ("string", "any")]
     first = find(report, "type")[0]
     assert first["line"] == 2 and first["field"] in typed
+
+
+def test_committed_fixtures_match_the_schemas():
+    """The small fixtures are derived from schemas/; after a schema change, regenerate them with
+    `python scripts/make_hostile_fixtures.py` (this test names the stale files)."""
+    assert GEN.stale() == []

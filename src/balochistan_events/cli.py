@@ -19,7 +19,10 @@ class Fail(click.ClickException):
     exit_code = EXIT_CANNOT_RUN
 
     def show(self, file=None):
-        click.echo(f"error: {self.format_message()}", err=True)
+        from .errors import safe_text
+
+        # one line, whatever the exception carried (paths and values come from untrusted input)
+        click.echo(f"error: {safe_text(self.format_message(), 2000)}", err=True)
 
 
 def _progress_callback(min_bytes: int = 1 << 20):
@@ -64,8 +67,11 @@ class SafeGroup(click.Group):
             raise Fail(str(exc)) from None
         except MemoryError:
             raise Fail("out of memory reading the input") from None
+        except RecursionError:
+            raise Fail("the input is nested too deeply to read") from None
         except OSError as exc:
-            raise Fail(f"{exc.filename or ''}: {exc.strerror or exc}") from None
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise Fail(f"{where}{exc.strerror or exc}") from None
         except Exception as exc:  # noqa: BLE001 - last line of defence against tracebacks
             raise Fail(f"internal error: {type(exc).__name__}: {str(exc)[:300]} (please report this)") from None
 
