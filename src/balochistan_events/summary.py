@@ -29,33 +29,27 @@ def claimant_sides(actors: pd.DataFrame) -> pd.Series:
 def claims_summary(tables) -> pd.DataFrame:
     """One row per event x claim_type x subject that has at least one figure; sorted by key."""
     claims, actors = tables["claims"], tables["actors"]
-    c = claims[claims["value_best"].notna()].copy()
-    c["claim_type"] = c["claim_type"].astype("string")
-    c["subject"] = c["subject"].astype("string")
+    keys = ["event_id", "claim_type", "subject"]
+    c = claims.loc[claims["value_best"].notna(), keys + ["claim_id", "claimant_id", "claim_date",
+                                                         "value_low", "value_best", "value_high"]].copy()
+    for k in keys:
+        c[k] = c[k].astype("string")
     c["side"] = c["claimant_id"].map(claimant_sides(actors)).fillna("independent")
     # a range's ends: the lowest stated lower bound (or figure) and the highest upper bound (or figure)
     c["lo"] = c["value_low"].fillna(c["value_best"])
     c["hi"] = c["value_high"].fillna(c["value_best"])
-    keys = ["event_id", "claim_type", "subject"]
-    rows = []
-    for key, g in c.groupby(keys, sort=True):
-        partisan = g[g["side"] != "independent"]
-        independent = g[g["side"] == "independent"]
-        row = dict(zip(keys, key))
-        row.update(claims=len(g), claimants=g["claimant_id"].nunique(),
-                   partisan_low=partisan["lo"].min() if len(partisan) else pd.NA,
-                   partisan_high=partisan["hi"].max() if len(partisan) else pd.NA,
-                   independent_low=independent["lo"].min() if len(independent) else pd.NA,
-                   independent_high=independent["hi"].max() if len(independent) else pd.NA)
-        for side in ("official", "armed_group"):
-            s = g[g["side"] == side].sort_values(["claim_date", "claim_id"])
-            last = s.iloc[-1] if len(s) else None
-            row[f"latest_{side}_value"] = last["value_best"] if last is not None else pd.NA
-            row[f"latest_{side}_claimant_id"] = last["claimant_id"] if last is not None else pd.NA
-            row[f"latest_{side}_date"] = last["claim_date"] if last is not None else pd.NaT
-            row[f"latest_{side}_claim_id"] = last["claim_id"] if last is not None else pd.NA
-        rows.append(row)
-    out = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+    out = c.groupby(keys, sort=True).agg(claims=("claim_id", "size"), claimants=("claimant_id", "nunique"))
+    for name, part in (("partisan", c[c["side"] != "independent"]), ("independent", c[c["side"] == "independent"])):
+        ranges = part.groupby(keys).agg(**{f"{name}_low": ("lo", "min"), f"{name}_high": ("hi", "max")})
+        out = out.join(ranges)
+    for side in ("official", "armed_group"):
+        latest = (c[c["side"] == side].sort_values(["claim_date", "claim_id"])
+                  .groupby(keys).tail(1).set_index(keys)
+                  [["value_best", "claimant_id", "claim_date", "claim_id"]])
+        latest.columns = [f"latest_{side}_{col}" for col in ("value", "claimant_id", "date", "claim_id")]
+        out = out.join(latest)
+    out = out.reset_index().reindex(columns=SUMMARY_COLUMNS)
     for col in ("claims", "claimants", "partisan_low", "partisan_high", "independent_low", "independent_high",
                 "latest_official_value", "latest_armed_group_value"):
         out[col] = out[col].astype("Int64")
