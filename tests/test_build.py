@@ -310,3 +310,24 @@ def test_parquet_of_an_empty_table_keeps_its_types(tmp_path):
     assert [f.type for f in back.schema] == [f.type for f in arrow_schema(res)]
     assert back.schema.field("value_best").type == pa.int64()
     assert back.schema.field("claim_date").type == pa.date32()
+
+
+def test_companion_files_ship_and_are_hashed(tmp_path):
+    """The R loader, CITATION.cff and the data licence travel with the data, and verify covers them."""
+    from balochistan_events.build import COMPANION_FILES
+    from conftest import ROOT, copy_package
+
+    pkg = copy_package(tmp_path / "real")
+    for rel in COMPANION_FILES:
+        (pkg / rel).parent.mkdir(parents=True, exist_ok=True)
+        (pkg / rel).write_bytes((ROOT / rel).read_bytes())
+    result = build_release(pkg, tmp_path / "dist", DATE)
+    with zipfile.ZipFile(result.zip_path) as zf:
+        names = zf.namelist()
+        for rel in COMPANION_FILES:
+            member = next(n for n in names if n.endswith("/" + rel))
+            assert zf.read(member) == (ROOT / rel).read_bytes()
+        desc = json.loads(zf.read(next(n for n in names if n.endswith("/datapackage.json"))))
+    recorded = json.dumps(desc)
+    for rel in COMPANION_FILES:
+        assert rel in recorded, rel

@@ -38,6 +38,8 @@ from .source import DESCRIPTOR, DirectorySource, check_relative_path, open_sourc
 
 ARTIFACT = "balochistan-events"
 CHANGELOG = "CHANGELOG.md"
+# Shipped beside the data when the package has them: how to load it in R, how to cite it, its licence.
+COMPANION_FILES = ("R/read_balochistan_events.R", "CITATION.cff", "LICENSE-DATA.md")
 DERIVED_NAME = "claims_summary"
 DERIVED_PATH = "data/claims_summary.csv"
 DERIVED_SCHEMA_PATH = "schemas/claims_summary.json"
@@ -167,6 +169,9 @@ def _stage(path: str | os.PathLike, staging: Path, overrides: dict[str, bytes]) 
             _write(staging / CHANGELOG, overrides[CHANGELOG])
         elif source.exists(CHANGELOG):
             _write(staging / CHANGELOG, source.read(CHANGELOG))
+        for rel in COMPANION_FILES:
+            if source.exists(rel):
+                _write(staging / rel, source.read(rel))
     finally:
         source.close()
 
@@ -393,8 +398,9 @@ def build_zip(path: str | os.PathLike = ".", date=None, overrides: dict[str, byt
             manifest[parquet_path(DERIVED_PATH)] = parquet_bytes(typed_table(derived_res, summary_csv, DERIVED_PATH),
                                                                  derived_res, version, name)
             manifest[DERIVED_SCHEMA_PATH] = dump_json(schema)
-        if source.exists(CHANGELOG):
-            manifest[CHANGELOG] = source.read(CHANGELOG)
+        for rel in (CHANGELOG, *COMPANION_FILES):
+            if source.exists(rel):
+                manifest[rel] = source.read(rel)
         if codebook is not None:
             manifest["codebook.md"] = codebook.encode("utf-8")
         if report_html is not None:
