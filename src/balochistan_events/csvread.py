@@ -173,15 +173,22 @@ def _has_controls(data: bytes) -> bool:
     allowed = sum(_count_byte(data, ch) for ch in (b"\t", b"\n", b"\r") if ch in data)
     if low != allowed or b"\x7f" in data:
         return True
-    if b"\xc2" in data:
-        i = np.flatnonzero(a[:-1] == 0xC2)
-        if ((a[i + 1] >= 0x80) & (a[i + 1] <= 0x9F)).any():
-            return True
-    if b"\xe2" in data and (b"\xe2\x80" in data or b"\xe2\x81" in data):  # memchr first: 2-byte search is slow
-        i = np.flatnonzero(a[:-2] == 0xE2)
-        b1, b2 = a[i + 1], a[i + 2]
-        if (((b1 == 0x80) & (b2 >= 0xAA) & (b2 <= 0xAE)) | ((b1 == 0x81) & (b2 >= 0xA6) & (b2 <= 0xA9))).any():
-            return True
+    check_c2, check_e2 = b"\xc2" in data, b"\xe2" in data       # memchr: usually both absent
+    step = 16 << 20
+    for start in range(0, len(a) if (check_c2 or check_e2) else 0, step):
+        chunk = a[start:start + step + 2]                         # 2 bytes of overlap for sequences
+        head = chunk[:step]
+        if check_c2:
+            i = np.flatnonzero(head == 0xC2)
+            i = i[i + 1 < len(chunk)]
+            if ((chunk[i + 1] >= 0x80) & (chunk[i + 1] <= 0x9F)).any():
+                return True
+        if check_e2:
+            i = np.flatnonzero(head == 0xE2)
+            i = i[i + 2 < len(chunk)]
+            b1, b2 = chunk[i + 1], chunk[i + 2]
+            if (((b1 == 0x80) & (b2 >= 0xAA) & (b2 <= 0xAE)) | ((b1 == 0x81) & (b2 >= 0xA6) & (b2 <= 0xA9))).any():
+                return True
     return False
 
 
