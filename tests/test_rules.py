@@ -104,3 +104,15 @@ def test_iso_codes_cache_matches_pycountry_and_survives_damage(tmp_path, monkeyp
     monkeypatch.setattr(isocodes, "_CODES", None)
     assert isocodes.is_country("AF")
     monkeypatch.setattr(isocodes, "_CODES", None)
+
+
+def test_whitespace_around_a_number_or_date_is_a_type_error(package_copy):
+    from validate_corpus import Csv
+
+    cl = Csv(package_copy, "claims")
+    cl.set(0, "claim_date", " " + cl.get(0, "claim_date"))
+    cl.set(0, "credibility", cl.get(0, "credibility") + " ")
+    cl.save()
+    report = validate_package(package_copy)
+    found = {(p.line, p.field, p.rule) for p in report.errors}
+    assert {(2, "claim_date", "type"), (2, "credibility", "type")} <= found

@@ -681,12 +681,14 @@ def spreadsheet_formula(ctx: Context):
                      hint="reword so the cell starts with a letter or digit, or drop the sign")
 
 
-@rule("whitespace", "*", "no leading or trailing whitespace in cells", severity="warning")
+@rule("whitespace", "*", "no leading or trailing whitespace in text cells", severity="warning")
 def whitespace(ctx: Context):
+    # numbers, dates and booleans with spaces around them are already type errors, which quote the value
     for t in ctx.tables.values():
         if not t.readable or not t.num_rows:
             continue
-        for name, raw in t.raw.items():
+        for name in _text_fields(t):
+            raw = t.raw[name]
             first, last = ctx.edges(t, name)
             candidates = np.flatnonzero(_WS_FIRST[first] | _WS_LAST[last])
             mask = np.zeros(len(raw), dtype=bool)
