@@ -722,14 +722,14 @@ class Recorder:
 def run_rules(tables: dict[str, TableData], report: Report, only: set[str] | None = None,
               extra: list[Callable] | None = None, threads: int = 1) -> None:
     """Run the domain rules (all, or those named in `only`), plus `extra` checks taking
-    (tables, report), on `threads` worker threads; problems reach `report` in a fixed order."""
+    (tables, report, context), on `threads` worker threads; problems reach `report` in a fixed order."""
     import threading
 
     cache: dict = {}
     lock = threading.Lock()
     tasks: list[Callable] = []
-    for fn in extra or []:
-        tasks.append(lambda rec, fn=fn: fn(tables, rec))
+    for fn in extra or []:   # extra checks get (tables, report, context): the context shares lookups with the rules
+        tasks.append(lambda rec, fn=fn: fn(tables, rec, Context(tables, rec, cache, lock)))
     for r in RULES.values():
         if only is None or r.name in only:
             tasks.append(lambda rec, r=r: r.func(Context(tables, rec, cache, lock)))

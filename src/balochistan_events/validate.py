@@ -82,7 +82,7 @@ def validate_loaded(package: Package, *, max_errors=DEFAULT_MAX_PROBLEMS, strict
     if progress:
         progress("keys and rules", 0)
     # keys (primary, unique, foreign) and the domain rules are independent: one thread pool for all
-    keys = [lambda ts, rep, name=name: check_keys(ts[name].resource, ts[name], rep) for name in tables]
+    keys = [lambda ts, rep, ctx, name=name: check_keys(ts[name].resource, ts[name], rep) for name in tables]
     run_rules(tables, report, only=rules, extra=keys + [check_foreign_keys], threads=THREADS)
     report.finish()
     return report
@@ -275,7 +275,7 @@ def check_keys(res: Resource, table: TableData, report: Report) -> None:
                                                   "or delete the duplicate row", table.lines))
 
 
-def check_foreign_keys(tables: dict[str, TableData], report: Report) -> None:
+def check_foreign_keys(tables: dict[str, TableData], report: Report, ctx=None) -> None:
     """Every foreign key (across tables, self-references, composite keys): a value present in the
     child must exist in the referenced columns. A key whose parts are all empty is not checked."""
     for table in tables.values():
@@ -295,8 +295,11 @@ def check_foreign_keys(tables: dict[str, TableData], report: Report) -> None:
             for c in cols:
                 present |= valid(c)
             keys = key_strings(cols, null_as="\x01")
-            ref = key_strings([target.typed[f] for f in ref_fields]).drop_null()
-            mask = present & ~true_mask(pc.is_in(keys, value_set=ref))
+            if len(fields) == 1 and ctx is not None:   # the same lookup the rules use (shared, hashed once)
+                mask = present & ~valid(ctx.index(table, fields[0], target, ref_fields[0]))
+            else:
+                ref = key_strings([target.typed[f] for f in ref_fields]).drop_null()
+                mask = present & ~true_mask(pc.is_in(keys, value_set=ref))
             label = "+".join(fields)
             report.flag(res.name, table.file, label, "foreign_key", mask, table.lines, keys,
                         lambda i, v, tn=target_name, rf="+".join(ref_fields):
