@@ -5,6 +5,7 @@ import io
 import json
 import subprocess
 import tarfile
+import zipfile
 
 import pytest
 from click.testing import CliRunner
@@ -314,3 +315,18 @@ def test_the_real_package_can_be_released_as_1_0_0(root, tmp_path, monkeypatch, 
     zip_path = repo / "dist" / "balochistan-events-1.0.0.zip"
     assert CliRunner().invoke(cli, ["verify", str(zip_path)]).exit_code == 0
     assert json.loads((repo / "datapackage.json").read_text())["version"] == "1.0.0"
+
+
+def test_release_updates_the_citation_to_the_new_version(tmp_path, monkeypatch, fast_docs):
+    repo = git_repo(tmp_path / "repo")
+    citation = 'cff-version: 1.2.0\ntitle: "x"\nversion: "0.1.0"\ndate-released: "2026-01-01"\nlicense: CC-BY-4.0\n'
+    (repo / "CITATION.cff").write_text(citation)
+    commit(repo, "citation")
+    result = run(repo, monkeypatch, "--version", "1.0.0", "--date", DATE)
+    assert result.exit_code == 0, result.output
+    assert (repo / "CITATION.cff").read_text() == citation.replace('"0.1.0"', '"1.0.0"').replace(
+        '"2026-01-01"', '"2026-11-23"')
+    assert "CITATION.cff" in result.output                      # the commit command names it too
+    with zipfile.ZipFile(repo / "dist" / "balochistan-events-1.0.0.zip") as zf:
+        shipped = zf.read("balochistan-events-1.0.0/CITATION.cff").decode()
+    assert 'version: "1.0.0"' in shipped

@@ -170,7 +170,9 @@ def _stage(path: str | os.PathLike, staging: Path, overrides: dict[str, bytes]) 
         elif source.exists(CHANGELOG):
             _write(staging / CHANGELOG, source.read(CHANGELOG))
         for rel in COMPANION_FILES:
-            if source.exists(rel):
+            if rel in overrides:
+                _write(staging / rel, overrides[rel])
+            elif source.exists(rel):
                 _write(staging / rel, source.read(rel))
     finally:
         source.close()

@@ -368,7 +368,7 @@ def release(bump, version, date, out, tag):
     click.echo(f"released {result.version}{since}")
     click.echo(result.summary)
     click.echo(f"{result.sha256}  {result.zip_path}")
-    click.echo(f"wrote {result.zip_path}, {result.sha256_path}, CHANGELOG.md, datapackage.json")
+    click.echo(f"wrote {result.zip_path}, {result.sha256_path}, {', '.join(result.written)}")
     if result.tagged:
         click.echo(f"committed and tagged v{result.version}; publish with: git push origin HEAD v{result.version}")
     else:

@@ -45,6 +45,7 @@ class ReleaseResult:
     summary: str
     changelog_entry: str
     commands: list[str]                    # what to run to commit and tag (or what --tag ran)
+    written: list[str] = field(default_factory=list)   # package files rewritten (descriptor, changelog, …)
     tagged: bool = False
     warnings: list[str] = field(default_factory=list)
     diff: PackageDiff | None = None
@@ -114,6 +115,25 @@ def set_descriptor_fields(raw: bytes, updates: dict[str, str]) -> bytes:
 
 
 # --- the changelog ---------------------------------------------------------------------------------
+
+CITATION = "CITATION.cff"
+
+
+def set_citation_fields(raw: bytes, version: str, day: str) -> bytes:
+    """CITATION.cff with the new version and release date, every other line as it was (so the citation
+    users copy always names the release they downloaded)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PackageError(f"{CITATION} is not UTF-8", file=CITATION) from None
+    text, n_version = re.subn(r"(?m)^version:.*$", f'version: "{version}"', text)
+    text, n_date = re.subn(r"(?m)^date-released:.*$", f'date-released: "{day}"', text)
+    if not n_version:
+        text = text.rstrip("\n") + f'\nversion: "{version}"\n'
+    if not n_date:
+        text = text.rstrip("\n") + f'\ndate-released: "{day}"\n'
+    return text.encode("utf-8")
+
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
@@ -354,8 +374,11 @@ def release(path: str | os.PathLike = ".", *, bump: str | None = None, version: 
     except UnicodeDecodeError:
         raise PackageError(f"{CHANGELOG} is not UTF-8", file=CHANGELOG) from None
     new_changelog, entry = update_changelog(old_text, new_s, when.date().isoformat(), summary, generated)
-    built = build_zip(pkg_dir, when, overrides={DESCRIPTOR: new_desc, CHANGELOG: new_changelog.encode("utf-8")},
-                      validate=True)
+    overrides = {DESCRIPTOR: new_desc, CHANGELOG: new_changelog.encode("utf-8")}
+    citation_path = pkg_dir / CITATION
+    if citation_path.is_file():
+        overrides[CITATION] = set_citation_fields(citation_path.read_bytes(), new_s, when.date().isoformat())
+    built = build_zip(pkg_dir, when, overrides=overrides, validate=True)
 
     # 7. write everything, or nothing
     tx = Transaction(pkg_dir, replace=lambda src, dst: _replace(Path(src), Path(dst)))
@@ -364,18 +387,20 @@ def release(path: str | os.PathLike = ".", *, bump: str | None = None, version: 
         tx.stage(sha_path, built.sha256_line.encode("ascii"))
         tx.stage(changelog_path, new_changelog.encode("utf-8"))
         tx.stage(desc_path, new_desc)
+        if CITATION in overrides:
+            tx.stage(citation_path, overrides[CITATION])
     except BaseException:
         tx.rollback()
         raise
     tx.commit()
 
-    rel_files = [prefix + DESCRIPTOR, prefix + CHANGELOG]
+    rel_files = [prefix + DESCRIPTOR, prefix + CHANGELOG] + ([prefix + CITATION] if CITATION in overrides else [])
     message = f"Release {new_s}"
     commands = [f"git add -- {' '.join(rel_files)}",
                 f"git commit -m \"{message}\" -- {' '.join(rel_files)}",
                 f"git tag -a {tag_name} -m \"balochistan-events {new_s}\""]
     result = ReleaseResult(new_s, last[1] if last else None, required, made, zip_path, sha_path, built.sha256,
-                           summary, entry, commands, False, warnings, diff)
+                           summary, entry, commands, [f[len(prefix):] for f in rel_files], False, warnings, diff)
     try:
         if tag:
             _commit_and_tag(repo, rel_files, message, tag_name, new_s, tx)
