@@ -35,32 +35,35 @@ NOTES = """
 ## Where the time goes
 
 Profiled on the 100k-event package with one worker thread (`THREADS = 1` in validate.py, cProfile),
-CPU seconds:
+CPU seconds (1.9 s in all, as in the table):
 
 - **Start-up, 0.3 s**: importing numpy, pyarrow and pyarrow.compute. pandas is never imported by the
   `validate` command (pyarrow would import it, 0.4 s, just to ask whether an argument is a pandas
   object), GeoNames places and ISO codes load from small per-version caches (ms instead of 2.6 s and
   0.1 s).
-- **Reading, ~0.95 s**: pyarrow's CSV parser (all columns as text, with their file lines) is 0.6 s; the
+- **Reading, ~0.75 s**: pyarrow's CSV parser (all columns as text, with their file lines) is 0.55 s; the
   byte scans that decide whether a file may take the fast path or must be re-read by the careful
   reader that names line and column (control characters, blank lines, stray quotes, newline count),
-  0.3 s.
-- **Column checks, ~0.5 s**: types (Arrow's strict casts; the regex path only for columns with a bad
+  0.2 s.
+- **Column checks, ~0.45 s**: types (Arrow's strict casts; the regex path only for columns with a bad
   cell), patterns (RE2), enums, bounds, lengths, `unique`.
-- **Keys and rules, ~0.7 s**: primary and unique keys (one Arrow hash pass), foreign keys (hash
+- **Keys and rules, ~0.45 s**: primary and unique keys (one Arrow hash pass), foreign keys (hash
   lookups), the 19 domain rules (Arrow/numpy over whole columns, no Python loop over rows).
 
 Column checks run on a thread pool while the next file is read, and keys, foreign keys and rules
 share a pool, so on 2 cores wall time is below the CPU total. Everything here is linear in the number
 of rows; Python work is per reported problem (capped by --max-errors), never per row.
 
-frictionless-py validates row by row in Python: about 3.5 µs per cell here, so 1M events (about 70M
-cells) would take roughly 5 minutes per run; it is skipped above --frictionless-max.
+frictionless-py validates row by row in Python: about 3 µs per cell here, so 1M events (about 70M
+cells) would take 4 to 5 minutes per run; it is skipped above --frictionless-max.
 
 Where a target is missed, the reason is the floor set by work a bare read does not do: parsing every
-cell to its type, matching patterns, hashing every key and foreign key, and the safety scans of the
-bytes. At 100k events a bare pyarrow read is about 0.45 s, so 20× frictionless (about 1.4 s) leaves
-about 1 s for imports and all of the above on 2 cores.
+cell to its type, matching patterns, hashing every key and foreign key (3M claim IDs, the six-column
+unique key of claims), the safety scans of the bytes, and reading each file into memory first (the
+package may be a zip, read without extracting). A bare pyarrow read of the 1M-event package uses
+about 5 s of CPU on 2 cores; validation uses about 18 s of CPU, spread over the same 2 cores, so on
+this machine the ratio of wall times cannot fall much below 3.5 without dropping checks. At 100k
+events, 20× frictionless leaves about 1.1 s, of which start-up takes a quarter.
 """
 
 
@@ -195,7 +198,7 @@ def write_report(args, rows, shipped, info) -> None:
            f"{args.runs} runs; peak memory is the largest resident set of those runs (GNU time %M).",
            "", "Packages come from `scripts/make_synthetic.py --events N` (real schemas, ≈3 claims per event, "
            "coordinates of real GeoNames places). The synthetic packages are valid, so every check runs in full "
-           "and nothing short-circuits.", "",
+           "and nothing short-circuits. Their text has no commas or quotes, so no cell is quoted.", "",
            "## Machine", "",
            f"- CPU: {info['cpu']}, {info['cores']} cores; RAM {info['ram']}; {info['os']}; Python {info['python']}",
            "- " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()),
