@@ -168,6 +168,9 @@ def to_pandas(typed: dict[str, pa.Array], resource):
                 s = pd.Series(arr.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get))
             else:
                 s = pd.Series(arr.to_pylist(), dtype=object)
+            # load() refuses unknown codes before this point; for frames built by hand (pandera checks),
+            # a value outside the codes becomes missing explicitly rather than by a deprecated cast
+            s = s.where(s.isin(codes), None)
             s = pd.Series(pd.Categorical(s, categories=codes), name=name)
         elif t in ("integer", "year"):
             s = arr.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
