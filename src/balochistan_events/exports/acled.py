@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .common import (PERSON_GROUPS, PERSON_TOTALS, actor_lookup, csv_text, figures, leaf_events, lexical,
-                     mappings, per_event_subject, per_subject, sources_per_event, translate, values)
+from .common import (PERSON_GROUPS, PERSON_TOTALS, actor_lookup, csv_text, figures, lexical, mapped_columns, mappings,
+                     per_event_subject, per_subject, sources_per_event, values)
 
 # ACLED's export columns, in ACLED's order (ACLED's layout, not ours: a constant by design).
 COLUMNS = [
@@ -136,14 +136,8 @@ def _created_timestamp(descriptor: dict) -> str:
 
 def rows(ds) -> tuple[list[str], list[list]]:
     """ACLED columns and rows (cells as text) for the exported events."""
-    ev = leaf_events(ds.events)
-    res = ds.resources["events"]
-    m = mappings(res, "acled")
+    ev, m, cols = mapped_columns(ds, "acled", COLUMNS)
     n = len(ev)
-    cols: dict[str, list] = {c: [""] * n for c in COLUMNS}
-    for column, mapping in m.items():
-        if column in cols:
-            cols[column] = translate(ev[mapping.name], mapping)
     # actors: ids -> ACLED's actor name and inter code (actors fields with x-acled actor1 / inter1)
     names = actor_lookup(ds, "acled", "actor1")
     inters = actor_lookup(ds, "acled", "inter1")

@@ -136,6 +136,18 @@ def sorted_events(events: pd.DataFrame) -> pd.DataFrame:
     return events.sort_values("event_id", kind="mergesort").reset_index(drop=True)
 
 
+def mapped_columns(ds, peer: str, columns: list[str]):
+    """The exported events, the schema's crosswalk to `peer`, and the peer's columns pre-filled from
+    every field that maps onto one (empty where nothing maps): the start every tabular export shares."""
+    ev = leaf_events(ds.events)
+    m = mappings(ds.resources["events"], peer)
+    cols: dict[str, list] = {c: [""] * len(ev) for c in columns}
+    for column, mapping in m.items():
+        if column in cols:
+            cols[column] = translate(ev[mapping.name], mapping)
+    return ev, m, cols
+
+
 def leaf_events(events: pd.DataFrame) -> pd.DataFrame:
     """Events that are nobody's parent: every incident, and campaigns recorded without incidents,
     in event_id order. Exporting only these puts each episode in one row and counts no figure twice."""

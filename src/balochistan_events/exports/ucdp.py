@@ -12,8 +12,8 @@ import math
 
 import pandas as pd
 
-from .common import (PERSON_GROUPS, PERSON_TOTALS, actor_lookup, csv_text, figures, leaf_events, lexical,
-                     mappings, per_event_subject, per_subject, sources_per_event, texts, translate, values)
+from .common import (PERSON_GROUPS, PERSON_TOTALS, actor_lookup, csv_text, figures, lexical, mapped_columns, mappings,
+                     per_event_subject, per_subject, sources_per_event, texts, translate, values)
 
 # GED's columns in GED's order (UCDP's layout, not ours: a constant by design).
 COLUMNS = [
@@ -159,14 +159,8 @@ def deaths(ds, event_ids: list, side_a_inter: list, side_b_inter: list) -> dict[
 
 
 def rows(ds) -> tuple[list[str], list[list]]:
-    ev = leaf_events(ds.events)
-    res = ds.resources["events"]
-    m = mappings(res, "ucdp")
+    ev, m, cols = mapped_columns(ds, "ucdp", COLUMNS)
     n = len(ev)
-    cols: dict[str, list] = {c: [""] * n for c in COLUMNS}
-    for column, mapping in m.items():
-        if column in cols:
-            cols[column] = translate(ev[mapping.name], mapping)
     names = actor_lookup(ds, "ucdp", "side_a")
     inters = actor_lookup(ds, "acled", "inter1")
     a1 = values(ev[m["side_a"].name])
