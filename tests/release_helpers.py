@@ -6,11 +6,10 @@ import csv
 import io
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
-from sample_package import ROOT, write_sample_package
+from sample_package import write_sample_package
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.org",
@@ -19,10 +18,23 @@ GIT_ENV = {
 }
 
 
+SAMPLE_CHANGELOG = """# Changelog
+
+All notable changes to this sample package.
+
+## [Unreleased]
+
+### Added
+- Sample data for the release tests.
+"""
+
+
 def make_package(dest: Path, changelog: bool = True) -> Path:
+    """The sample package, unreleased, with a changelog holding only an [Unreleased] section (the
+    repository's own CHANGELOG has released entries that a sample must not inherit)."""
     write_sample_package(dest)
     if changelog:
-        shutil.copy2(ROOT / "CHANGELOG.md", dest / "CHANGELOG.md")
+        (dest / "CHANGELOG.md").write_text(SAMPLE_CHANGELOG, encoding="utf-8")
     return dest
 
 

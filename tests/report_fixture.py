@@ -11,6 +11,8 @@ import json
 import shutil
 from pathlib import Path
 
+from sample_package import write_sample_descriptor  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 
 HOSTILE_QUOTE = '<script>window.__pwned = 1</script><img src="https://example.invalid/x.png" onerror="window.__pwned=2">'
@@ -60,7 +62,7 @@ def _event(eid, parent, level, title, start, end, place, tags="", prec="day"):
 def write_fixture(dest: Path, *, extra_incidents: int = 0) -> Path:
     """Write the synthetic package to dest (datapackage.json and schemas copied from the checkout)."""
     dest.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(ROOT / "datapackage.json", dest / "datapackage.json")
+    write_sample_descriptor(dest)
     shutil.copytree(ROOT / "schemas", dest / "schemas", dirs_exist_ok=True)
     (dest / "data").mkdir(exist_ok=True)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -121,10 +122,23 @@ def _write_csv(path: Path, fields: list[str], rows: list[dict]) -> None:
             w.writerow([row.get(f, "") for f in fields])
 
 
+SAMPLE_VERSION = "0.1.0"
+
+
+def write_sample_descriptor(dest: Path) -> None:
+    """The checkout's datapackage.json with the version set to SAMPLE_VERSION, layout kept: samples are
+    unreleased packages whatever version the repository itself has reached."""
+    text = (ROOT / "datapackage.json").read_text(encoding="utf-8")
+    text, n = re.subn(r'("version"\s*:\s*)"[^"]*"', rf'\g<1>"{SAMPLE_VERSION}"', text, count=1)
+    assert n == 1, "datapackage.json has no version"
+    (dest / "datapackage.json").write_text(text, encoding="utf-8")
+
+
 def write_sample_package(dest: Path) -> Path:
-    """Copy datapackage.json and schemas/ from the checkout and write the synthetic tables."""
+    """Copy datapackage.json (as an unreleased SAMPLE_VERSION) and schemas/ from the checkout and write the
+    synthetic tables."""
     dest.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(ROOT / "datapackage.json", dest / "datapackage.json")
+    write_sample_descriptor(dest)
     shutil.copytree(ROOT / "schemas", dest / "schemas")
     (dest / "data").mkdir()
     descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))

@@ -300,21 +300,25 @@ def test_release_outside_git_needs_a_date_and_cannot_tag(tmp_path, monkeypatch, 
     assert "not a git repository" in result.output
 
 
-def test_the_real_package_can_be_released_as_1_0_0(root, tmp_path, monkeypatch, fast_docs):
-    """What the lead will run: `release --version 1.0.0 --date 2026-11-23` on the repository (here a copy)."""
+def test_the_real_package_can_be_released_as_its_next_version(root, tmp_path, monkeypatch, fast_docs):
+    """What a maintainer runs next on the repository (here a copy): a patch release after the current one."""
     from conftest import copy_package
 
     repo = copy_package(tmp_path / "repo")
     (repo / "CHANGELOG.md").write_bytes((root / "CHANGELOG.md").read_bytes())
     (repo / ".gitignore").write_text("/dist/\n")
+    current = json.loads((repo / "datapackage.json").read_text())["version"]
+    major, minor, patch = (int(x) for x in current.split("."))
+    following = f"{major}.{minor}.{patch + 1}"
     git(repo, "init", "-q", "-b", "main")
     commit(repo, "snapshot of the real package")
-    result = run(repo, monkeypatch, "--version", "1.0.0", "--date", "2026-11-23")
+    result = run(repo, monkeypatch, "--version", following, "--date", "2026-11-24")
     assert result.exit_code == 0, result.output
     assert "warning" not in result.output
-    zip_path = repo / "dist" / "balochistan-events-1.0.0.zip"
+    zip_path = repo / "dist" / f"balochistan-events-{following}.zip"
     assert CliRunner().invoke(cli, ["verify", str(zip_path)]).exit_code == 0
-    assert json.loads((repo / "datapackage.json").read_text())["version"] == "1.0.0"
+    assert json.loads((repo / "datapackage.json").read_text())["version"] == following
+    assert f"## [{following}] - 2026-11-24" in (repo / "CHANGELOG.md").read_text()
 
 
 def test_release_updates_the_citation_to_the_new_version(tmp_path, monkeypatch, fast_docs):
