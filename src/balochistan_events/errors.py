@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 MAX_VALUE_CHARS = 80
 MAX_NAME_CHARS = 200
@@ -81,18 +81,3 @@ class PackageError(Exception):
             where += f": {self.field}"
         msg = self.args[0] if self.args else ""
         return f"{where}: {msg}" if where else msg
-
-
-class Problems(list):
-    """A list of Problem with a cap, so a broken million-row file cannot flood memory or output."""
-
-    def __init__(self, cap: int | None = None):
-        super().__init__()
-        self.cap = cap
-        self.dropped: dict[str, int] = {}
-
-    def add(self, problem: Problem) -> None:
-        if self.cap is not None and len(self) >= self.cap:
-            self.dropped[problem.severity] = self.dropped.get(problem.severity, 0) + 1
-            return
-        self.append(problem)

@@ -121,13 +121,6 @@ class Finding:
     severity: str = "error"
 
 
-def check_table(res: Resource, data: bytes | list, file: str, report: Report, pool: ThreadPoolExecutor | None = None) -> TableData:
-    """Check one table's structure, types and constraints (keys and rules are separate)."""
-    table, finish = start_table(res, data, file, report, pool)
-    finish()
-    return table
-
-
 def start_table(res: Resource, data: bytes | list, file: str, report: Report, pool: ThreadPoolExecutor | None = None):
     """Parse one CSV and start its column checks (on `pool` when given). Returns (table, finish):
     finish() waits for the checks, fills the table's columns and adds their problems.

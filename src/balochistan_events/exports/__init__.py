@@ -44,10 +44,3 @@ def load_for_export(path=None):
     finally:
         source.close()
     return ds
-
-
-def write_export(kind: str, path, out) -> None:
-    """Write an export to `out` atomically (readers never see half a file)."""
-    from ..atomic import write_text
-
-    write_text(out, export_table(kind, path))

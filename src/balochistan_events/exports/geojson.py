@@ -22,9 +22,6 @@ LIMITATIONS = [
     "Coordinates are those of the GeoNames place; geo_precision says how exact they are.",
 ]
 
-EXTRA_PROPERTIES = ["actor1_name", "actor2_name", "claims", "claimants"]
-
-
 def _json_column(series, field: dict) -> list:
     """A typed column as JSON values (dates as YYYY-MM-DD text, missing as None)."""
     ftype = field.get("type", "string")
