@@ -97,7 +97,7 @@ def simplify(pts, tol):
         if idx is not None and best > tol:
             keep[idx] = True
             stack += [(a, idx), (idx, b)]
-    return [p for p, k in zip(pts, keep) if k]
+    return [p for p, k in zip(pts, keep, strict=False) if k]
 
 
 def main(argv):

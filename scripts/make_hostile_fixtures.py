@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Hostile-input fixtures for tests/test_hostile_*.py (issue 7).
+"""Hostile-input fixtures for tests/hostile/ (issue 7).
 
 Small cases are committed under tests/fixtures/hostile/ (regenerate them after a schema change):
 
@@ -354,8 +354,8 @@ def parquet_bytes(lay: Layout, mutate: str | None = None) -> bytes:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from balochistan_events.descriptor import Resource
-    from balochistan_events.types import arrow_schema, parse
+    from balochistan_events.package.descriptor import Resource
+    from balochistan_events.package.fieldtypes import arrow_schema, parse
 
     res = Resource(name=TABLE, path=f"data/{TABLE}.csv", schema=copy.deepcopy(lay.schema), schema_path=None, descriptor={})
     schema = arrow_schema(res)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import re
 import shutil
 import sys
 from pathlib import Path
@@ -30,8 +29,8 @@ import numpy as np
 import pandas as pd
 
 try:  # Python 3.11+
-    import re._parser as sre_parse  # type: ignore[import-not-found]
     import re._constants as sre_c  # type: ignore[import-not-found]
+    import re._parser as sre_parse  # type: ignore[import-not-found]
 except ImportError:  # pragma: no cover
     import sre_constants as sre_c  # type: ignore[no-redef]
     import sre_parse  # type: ignore[no-redef]
@@ -42,9 +41,7 @@ sys.path.insert(0, str(ROOT / "src"))
 INCIDENTS_PER_CAMPAIGN = 10
 CAMPAIGNS_PER_DAY = 8          # campaigns starting on one day
 PLACE_BLOCKS = 24              # campaigns overlapping in time use disjoint blocks of places
-WORDS = ("armed men attacked a checkpoint on the highway near the town while security forces "
-         "responded and the road was closed for several hours according to local officials and "
-         "residents who reported gunfire in the market area during the night").split()
+WORDS = ["armed", "men", "attacked", "a", "checkpoint", "on", "the", "highway", "near", "the", "town", "while", "security", "forces", "responded", "and", "the", "road", "was", "closed", "for", "several", "hours", "according", "to", "local", "officials", "and", "residents", "who", "reported", "gunfire", "in", "the", "market", "area", "during", "the", "night"]
 FIRST_DAY = dt.date(2000, 1, 1)
 
 
@@ -201,7 +198,7 @@ def _field(schema: dict, name: str) -> dict:
 def _fk_targets(schema: dict) -> dict[str, tuple[str | None, str]]:
     out = {}
     for fk in schema.get("foreignKeys", []):
-        for mine, theirs in zip(fk["fields"], fk["reference"]["fields"]):
+        for mine, theirs in zip(fk["fields"], fk["reference"]["fields"], strict=False):
             out[mine] = (fk["reference"].get("resource"), theirs)
     return out
 
@@ -210,16 +207,16 @@ def _fk_targets(schema: dict) -> dict[str, tuple[str | None, str]]:
 
 def pakistan_places(events_schema: dict):
     """Real GeoNames places in Pakistan (unique names), with their ISO 3166-2 province code."""
-    from balochistan_events.geonames import geonames_places
+    from balochistan_events.reference.geonames import geonames_places
 
     places = geonames_places()
     mapping = _field(events_schema, "admin1_code").get("x-geonames-admin1", {})
     rows = np.flatnonzero(places.country == b"PK")
     keys = places.admin1_key(rows)
     seen, out = set(), []
-    for r, key in zip(rows, keys):
+    for r, key in zip(rows, keys, strict=False):
         name = places.name(int(r))
-        if key in mapping and name not in seen and not name[:1] in "=+-@" and name == name.strip():
+        if key in mapping and name not in seen and name[:1] not in "=+-@" and name == name.strip():
             seen.add(name)
             out.append((int(places.ids[r]), name, float(places.lat[r]), float(places.lon[r]), mapping[key]))
     return out
@@ -279,7 +276,7 @@ def make_package(n_events: int, out: Path, seed: int = 0) -> dict[str, int]:
     events["event_type"] = [belongs[s] for s in sub]
     # places: disjoint blocks for campaigns that may overlap in time, distinct within a campaign
     place_idx = (camp % PLACE_BLOCKS) * block + np.where(is_campaign, 0, pos - 1)
-    gid, pname, plat, plon, padm = (np.asarray(col, dtype=object) for col in zip(*places))
+    gid, pname, plat, plon, padm = (np.asarray(col, dtype=object) for col in zip(*places, strict=False))
     events["geonames_id"] = pd.array(gid[place_idx].astype(np.int64), dtype="Int64")
     events["latitude"] = plat[place_idx].astype(float)
     events["longitude"] = plon[place_idx].astype(float)

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# shared test helpers (sample packages, the corruption corpus, hostile fixtures) import by bare name
+sys.path.insert(0, str(Path(__file__).resolve().parent / "helpers"))
 PACKAGE_FILES = ["datapackage.json", "schemas", "data"]
 
 

@@ -9,18 +9,18 @@ from __future__ import annotations
 __version__ = "0.1.0"
 __all__ = ["load", "validate_package", "pandera_schemas", "PackageError"]
 
-from .errors import PackageError
+from balochistan_events.errors import PackageError
 
 
 def __getattr__(name):
     # Imports stay lazy so that `balochistan-events --help` and the CLI start quickly.
     if name == "load":
-        from .loader import load
+        from balochistan_events.package.loading import load
         return load
     if name == "validate_package":
-        from .validate import validate_package
+        from balochistan_events.validation.engine import validate_package
         return validate_package
     if name == "pandera_schemas":
-        from .pandera_schema import pandera_schemas
+        from balochistan_events.validation.pandera_bridge import pandera_schemas
         return pandera_schemas
     raise AttributeError(name)

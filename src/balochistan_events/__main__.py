@@ -1,3 +1,3 @@
-from .cli import main
+from balochistan_events.cli import main
 
 main()

@@ -32,9 +32,9 @@ def export_table(kind: str, path: str | os.PathLike | None = None) -> str:
 def load_for_export(path=None):
     """load(path), plus `.resources` (name -> descriptor.Resource: the schemas with their x- crosswalk
     properties), which the exporters read their crosswalks from."""
-    from ..descriptor import read_package
-    from ..loader import default_path, load
-    from ..source import open_source
+    from balochistan_events.package.descriptor import read_package
+    from balochistan_events.package.loading import default_path, load
+    from balochistan_events.package.source import open_source
 
     path = path if path is not None else default_path()
     ds = load(path)

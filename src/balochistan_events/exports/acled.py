@@ -7,8 +7,20 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .common import (PERSON_GROUPS, PERSON_TOTALS, actor_lookup, csv_text, figures, lexical, mapped_columns, mappings,
-                     per_event_subject, per_subject, sources_per_event, values)
+from balochistan_events.exports.common import (
+    PERSON_GROUPS,
+    PERSON_TOTALS,
+    actor_lookup,
+    csv_text,
+    figures,
+    lexical,
+    mapped_columns,
+    mappings,
+    per_event_subject,
+    per_subject,
+    sources_per_event,
+    values,
+)
 
 # ACLED's export columns, in ACLED's order (ACLED's layout, not ours: a constant by design).
 COLUMNS = [
@@ -147,11 +159,11 @@ def rows(ds) -> tuple[list[str], list[list]]:
     cols["actor2"] = [lexical(names.get(a)) if a else "" for a in a2]
     cols["inter1"] = [lexical(inters.get(a)) if a else "" for a in a1]
     cols["inter2"] = [lexical(inters.get(a)) if a else "" for a in a2]
-    cols["interaction"] = [interaction(a, b) for a, b in zip(cols["inter1"], cols["inter2"])]
+    cols["interaction"] = [interaction(a, b) for a, b in zip(cols["inter1"], cols["inter2"], strict=False)]
     cols["year"] = [d[:4] for d in cols["event_date"]]
     etype = values(ev[m["event_type"].name])
     stype = values(ev[m["sub_event_type"].name])
-    cols["disorder_type"] = [DISORDER_BY_SUB_TYPE.get(s) or DISORDER_BY_TYPE.get(t, "") for t, s in zip(etype, stype)]
+    cols["disorder_type"] = [DISORDER_BY_SUB_TYPE.get(s) or DISORDER_BY_TYPE.get(t, "") for t, s in zip(etype, stype, strict=False)]
     codes = values(ev[m["iso"].name])
     import pycountry
 
@@ -161,7 +173,7 @@ def rows(ds) -> tuple[list[str], list[list]]:
     cols["tags"] = [t.replace("|", "; ") for t in cols["tags"]]
     # sources: the publishers (sources field with x-acled "source") of the sources the event's claims cite
     pub_field = mappings(ds.resources["sources"], "acled")["source"].name
-    publisher = dict(zip(values(ds.sources["source_id"]), values(ds.sources[pub_field])))
+    publisher = dict(zip(values(ds.sources["source_id"]), values(ds.sources[pub_field]), strict=False))
     pubs: dict[str, set] = {}
     for e, src in sources_per_event(ds).items():
         pubs[e] = {str(publisher[x]) for x in src if publisher.get(x) is not None}
@@ -169,10 +181,10 @@ def rows(ds) -> tuple[list[str], list[list]]:
     cols["source"] = ["; ".join(sorted(pubs.get(e, ()))) for e in ids]
     counts, notes = fatalities(ds, ids)
     cols["fatalities"] = [str(counts[e]) for e in ids]
-    cols["notes"] = [f"{d} {notes[e]}".strip() for d, e in zip(cols["notes"], ids)]
+    cols["notes"] = [f"{d} {notes[e]}".strip() for d, e in zip(cols["notes"], ids, strict=False)]
     stamp = _created_timestamp(ds.descriptor)
     cols["timestamp"] = [stamp] * n
-    return COLUMNS, [list(r) for r in zip(*(cols[c] for c in COLUMNS))]
+    return COLUMNS, [list(r) for r in zip(*(cols[c] for c in COLUMNS), strict=False)]
 
 
 def export(ds) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import PackageError
+from balochistan_events.errors import PackageError
 
 # Person groups in claims.subject that do not overlap: their figures may be added up.
 PERSON_GROUPS = ("security_forces", "militants", "civilians", "officials")
@@ -160,7 +160,7 @@ def leaf_events(events: pd.DataFrame) -> pd.DataFrame:
 def figures(ds, claim_type: str = "killed") -> pd.DataFrame:
     """Claims of one type that carry a figure, with the claimant's side (official / armed_group /
     independent, as in summary.py) and each claim's range ends (low or best, high or best)."""
-    from ..summary import claimant_sides
+    from balochistan_events.package.summary import claimant_sides
 
     c = ds.claims
     c = c[(c["claim_type"].astype("string") == claim_type) & c["value_best"].notna()].copy()
@@ -192,7 +192,7 @@ def per_subject(fig: pd.DataFrame) -> pd.DataFrame:
 def sources_per_event(ds) -> dict[str, list[str]]:
     """event_id -> the distinct source_ids its claims cite, sorted."""
     out: dict[str, set] = {}
-    for e, s in zip(values(ds.claims["event_id"]), values(ds.claims["source_id"])):
+    for e, s in zip(values(ds.claims["event_id"]), values(ds.claims["source_id"]), strict=False):
         if e is not None and s is not None:
             out.setdefault(e, set()).add(s)
     return {e: sorted(s) for e, s in out.items()}
@@ -205,7 +205,7 @@ def per_event_subject(ps: pd.DataFrame) -> dict[str, dict[str, tuple]]:
     if ps.empty:
         return out
     cols = [values(ps[c]) for c in ("event_id", "subject", "claims", "min_best", "low", "high", "indep_best")]
-    for e, s, n, mb, lo, hi, ib in zip(*cols):
+    for e, s, n, mb, lo, hi, ib in zip(*cols, strict=False):
         out.setdefault(e, {})[s] = (int(n), int(mb), int(lo), int(hi), None if ib is None else int(ib))
     return out
 
@@ -231,4 +231,4 @@ def actor_lookup(ds, peer: str, column: str) -> dict[str, object]:
     if name is None:
         raise PackageError(f"schemas: no actors field has x-{peer} {column!r}", file=res.schema_path)
     a = ds.actors.drop_duplicates("actor_id")
-    return dict(zip(values(a["actor_id"]), values(a[name])))
+    return dict(zip(values(a["actor_id"]), values(a[name]), strict=False))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from .common import json_value, sorted_events, texts, values
+from balochistan_events.exports.common import json_value, sorted_events, texts, values
 
 SCOPE = ("All events, campaigns and incidents alike (event_level and parent_event_id are properties, so a "
          "map can filter either). A campaign's point is the place its geo_precision names (often the "
@@ -39,10 +39,10 @@ def _json_column(series, field: dict) -> list:
 def features(ds) -> list[dict]:
     ev = sorted_events(ds.events)
     fields = [f for f in ds.resources["events"].fields if f["name"] in ev]
-    names = dict(zip(values(ds.actors["actor_id"]), values(ds.actors["name"])))
+    names = dict(zip(values(ds.actors["actor_id"]), values(ds.actors["name"]), strict=False))
     n_claims: dict = {}
     claimants: dict = {}
-    for e, who in zip(values(ds.claims["event_id"]), values(ds.claims["claimant_id"])):
+    for e, who in zip(values(ds.claims["event_id"]), values(ds.claims["claimant_id"]), strict=False):
         n_claims[e] = n_claims.get(e, 0) + 1
         claimants.setdefault(e, set()).add(who)
     columns = [(f["name"], _json_column(ev[f["name"]], f)) for f in fields]

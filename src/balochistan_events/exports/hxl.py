@@ -5,7 +5,7 @@ Rows in event_id order; cells are the package's own text (as in data/events.csv)
 hashtag cell, which HXL tools ignore."""
 from __future__ import annotations
 
-from .common import csv_text, sorted_events, texts
+from balochistan_events.exports.common import csv_text, sorted_events, texts
 
 SCOPE = "All events, campaigns and incidents alike (the #event+type+level column tells them apart)."
 
@@ -24,4 +24,4 @@ def export(ds) -> str:
     header = [f["name"] for f in fields]
     tags = [f.get("x-hxl", "") if isinstance(f.get("x-hxl"), str) else "" for f in fields]
     columns = [texts(events[f["name"]], f) for f in fields]
-    return csv_text(header, zip(*columns), extra_rows=[tags])
+    return csv_text(header, zip(*columns, strict=False), extra_rows=[tags])

@@ -12,8 +12,22 @@ import math
 
 import pandas as pd
 
-from .common import (PERSON_GROUPS, PERSON_TOTALS, actor_lookup, csv_text, figures, lexical, mapped_columns, mappings,
-                     per_event_subject, per_subject, sources_per_event, texts, translate, values)
+from balochistan_events.exports.common import (
+    PERSON_GROUPS,
+    PERSON_TOTALS,
+    actor_lookup,
+    csv_text,
+    figures,
+    lexical,
+    mapped_columns,
+    mappings,
+    per_event_subject,
+    per_subject,
+    sources_per_event,
+    texts,
+    translate,
+    values,
+)
 
 # GED's columns in GED's order (UCDP's layout, not ours: a constant by design).
 COLUMNS = [
@@ -122,7 +136,7 @@ def deaths(ds, event_ids: list, side_a_inter: list, side_b_inter: list) -> dict[
     """GED deaths_* and low / best / high per exported event (see ESTIMATE_RULE_TEXT)."""
     by_event = per_event_subject(per_subject(figures(ds, "killed")))
     out = {k: [] for k in ("deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "best", "low", "high")}
-    for e, ia, ib in zip(event_ids, side_a_inter, side_b_inter):
+    for e, ia, ib in zip(event_ids, side_a_inter, side_b_inter, strict=False):
         d = {"deaths_a": 0, "deaths_b": 0, "deaths_civilians": 0, "deaths_unknown": 0}
         low = high = 0
         tot_best = tot_low = tot_high = None
@@ -168,27 +182,27 @@ def rows(ds) -> tuple[list[str], list[list]]:
     i1 = [_int(inters.get(a)) if a else None for a in a1]
     i2 = [_int(inters.get(a)) if a else None for a in a2]
     ct = values(ev["civilian_targeting"]) if "civilian_targeting" in ev else [None] * n
-    tov = [violence_type(x, y, c) for x, y, c in zip(i1, i2, ct)]
+    tov = [violence_type(x, y, c) for x, y, c in zip(i1, i2, ct, strict=False)]
     # GED: in state-based violence side_a is the government
-    swap = [t == "1" and (y in STATE and x not in STATE) for t, x, y in zip(tov, i1, i2)]
-    side_a = [b if s else a for a, b, s in zip(a1, a2, swap)]
-    side_b = [a if s else b for a, b, s in zip(a1, a2, swap)]
-    ia = [y if s else x for x, y, s in zip(i1, i2, swap)]
-    ib = [x if s else y for x, y, s in zip(i1, i2, swap)]
+    swap = [t == "1" and (y in STATE and x not in STATE) for t, x, y in zip(tov, i1, i2, strict=False)]
+    side_a = [b if s else a for a, b, s in zip(a1, a2, swap, strict=False)]
+    side_b = [a if s else b for a, b, s in zip(a1, a2, swap, strict=False)]
+    ia = [y if s else x for x, y, s in zip(i1, i2, swap, strict=False)]
+    ib = [x if s else y for x, y, s in zip(i1, i2, swap, strict=False)]
     cols["type_of_violence"] = tov
     cols["side_a"] = [lexical(names.get(a)) if a else "" for a in side_a]
     cols["side_b"] = [lexical(names.get(b)) if b else "" for b in side_b]
-    cols["dyad_name"] = [f"{x} - {y}" if x and y else "" for x, y in zip(cols["side_a"], cols["side_b"])]
+    cols["dyad_name"] = [f"{x} - {y}" if x and y else "" for x, y in zip(cols["side_a"], cols["side_b"], strict=False)]
     gw = m["country_id"].values or {}
-    actor_country = dict(zip(values(ds.actors["actor_id"]), values(ds.actors["country_code"]))) \
+    actor_country = dict(zip(values(ds.actors["actor_id"]), values(ds.actors["country_code"]), strict=False)) \
         if "country_code" in ds.actors else {}
-    cols["gwnoa"] = [str(gw.get(actor_country.get(a), "")) if i in STATE else "" for a, i in zip(side_a, ia)]
-    cols["gwnob"] = [str(gw.get(actor_country.get(b), "")) if i in STATE else "" for b, i in zip(side_b, ib)]
+    cols["gwnoa"] = [str(gw.get(actor_country.get(a), "")) if i in STATE else "" for a, i in zip(side_a, ia, strict=False)]
+    cols["gwnob"] = [str(gw.get(actor_country.get(b), "")) if i in STATE else "" for b, i in zip(side_b, ib, strict=False)]
     cols["year"] = [d[:4] for d in cols["date_start"]]
     lat, lon = values(ev[m["latitude"].name]), values(ev[m["longitude"].name])
     cols["geom_wkt"] = [f"POINT ({lexical(x)} {lexical(y)})" if x is not None and y is not None else ""
-                        for x, y in zip(lon, lat)]
-    cols["priogrid_gid"] = [priogrid_gid(y, x) for y, x in zip(lat, lon)]
+                        for x, y in zip(lon, lat, strict=False)]
+    cols["priogrid_gid"] = [priogrid_gid(y, x) for y, x in zip(lat, lon, strict=False)]
     import pycountry
 
     codes = values(ev[m["country_id"].name])
@@ -200,9 +214,9 @@ def rows(ds) -> tuple[list[str], list[list]]:
     src = ds.sources.drop_duplicates("source_id")
     src_ids = values(src["source_id"])
     sm = mappings(ds.resources["sources"], "ucdp")
-    src_cols = {c: dict(zip(src_ids, translate(src[sm[c].name], sm[c]))) for c in
+    src_cols = {c: dict(zip(src_ids, translate(src[sm[c].name], sm[c]), strict=False)) for c in
                 ("source_headline", "source_original", "source_date") if c in sm}
-    publisher = dict(zip(src_ids, texts(src["publisher"]))) if "publisher" in src else {}
+    publisher = dict(zip(src_ids, texts(src["publisher"]), strict=False)) if "publisher" in src else {}
     ids = values(ev["event_id"])
     cols["number_of_sources"] = [str(len(cited.get(e, []))) for e in ids]
     cols["source_article"] = ["; ".join(cited.get(e, [])) for e in ids]
@@ -210,7 +224,7 @@ def rows(ds) -> tuple[list[str], list[list]]:
     for c, by_source in src_cols.items():
         cols[c] = ["; ".join(by_source.get(s, "") for s in cited.get(e, [])) for e in ids]
     cols.update(deaths(ds, ids, ia, ib))
-    return COLUMNS, [list(r) for r in zip(*(cols[c] for c in COLUMNS))]
+    return COLUMNS, [list(r) for r in zip(*(cols[c] for c in COLUMNS), strict=False)]
 
 
 def export(ds) -> str:

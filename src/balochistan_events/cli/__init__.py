@@ -1,0 +1,20 @@
+"""The command-line interface: a thin click layer over the library.
+
+`app` holds the group, exit codes and error handling; each command family registers itself on that
+group from its own module (`validating`, `releasing`, `contributing`, `rendering`); `options` holds
+the options they share."""
+from __future__ import annotations
+
+import sys
+
+from balochistan_events.cli import contributing, releasing, rendering, validating  # noqa: F401  (registers commands)
+from balochistan_events.cli.app import cli
+
+__all__ = ["cli", "main"]
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["validate"]:
+        from balochistan_events.validation.engine import skip_pandas_import
+        skip_pandas_import()
+    cli(prog_name="balochistan-events")

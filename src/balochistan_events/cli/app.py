@@ -1,0 +1,94 @@
+"""Command-line interface: parses arguments, calls the library, formats output. No logic lives here.
+
+Exit codes: 0 valid / done; 1 the data is invalid (or a diff/verify mismatch); 2 the command could
+not run (bad arguments, unreadable or malformed input)."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from balochistan_events.errors import PackageError
+
+EXIT_OK, EXIT_INVALID, EXIT_CANNOT_RUN = 0, 1, 2
+
+
+class Fail(click.ClickException):
+    """A clean 'cannot run' error: message on stderr, exit 2, no traceback."""
+
+    exit_code = EXIT_CANNOT_RUN
+
+    def show(self, file=None):
+        from balochistan_events.errors import safe_text
+
+        # one line, whatever the exception carried (paths and values come from untrusted input)
+        click.echo(f"error: {safe_text(self.format_message(), 2000)}", err=True)
+
+
+def _progress_callback(min_bytes: int = 1 << 20):
+    """A rich progress bar on stderr when it is an interactive terminal, for packages of at least
+    `min_bytes` (started lazily, so small packages never flash one); nothing in CI or pipes."""
+    if not sys.stderr.isatty():
+        return None, None
+    state = {"bar": None, "task": None, "bytes": 0}
+
+    def update(step: str, nbytes: int):
+        state["bytes"] += nbytes
+        if state["bar"] is None:
+            if state["bytes"] < min_bytes:
+                return
+            from rich.console import Console
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            state["bar"] = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                                    console=Console(stderr=True), transient=True)
+            state["task"] = state["bar"].add_task("validating", total=None)
+            state["bar"].start()
+        state["bar"].update(state["task"], description=f"validating: {step} ({state['bytes'] / 1e6:.0f} MB read)")
+
+    class _Stopper:
+        def stop(self):
+            if state["bar"] is not None:
+                state["bar"].stop()
+
+    return update, _Stopper()
+
+
+class SafeGroup(click.Group):
+    """Turns every failure inside a command into a one-line message and exit 2: bad input must never
+    produce a Python traceback (CliRunner tests and the console script behave the same)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
+            raise
+        except PackageError as exc:
+            raise Fail(str(exc)) from None
+        except MemoryError:
+            raise Fail("out of memory reading the input") from None
+        except RecursionError:
+            raise Fail("the input is nested too deeply to read") from None
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise Fail(f"{where}{exc.strerror or exc}") from None
+        except Exception as exc:  # noqa: BLE001 - last line of defence against tracebacks
+            raise Fail(f"internal error: {type(exc).__name__}: {str(exc)[:300]} (please report this)") from None
+
+
+@click.group(cls=SafeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="balochistan-events")
+def cli():
+    """Validate, build and release the balochistan-events data package."""
+
+
+
+
+def echo_problems(problems, total: int, limit: int = 20) -> None:
+    """The first `limit` problems on stderr (file, line, field), then how many more there are."""
+    from balochistan_events.validation.output import format_problem
+
+    for p in problems[:limit]:
+        click.echo(format_problem(p), err=True)
+    if total > limit:
+        click.echo(f"… {total - limit} more error(s)", err=True)

@@ -1,0 +1,102 @@
+"""build, release, diff, verify: cutting and checking releases."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from balochistan_events.cli.app import EXIT_INVALID, EXIT_OK, cli, echo_problems
+from balochistan_events.cli.options import date_option, path_argument
+
+
+def _echo_invalid(exc) -> None:
+    echo_problems(exc.report.errors, exc.report.error_count)
+    click.echo(f"error: {exc}", err=True)
+
+
+@cli.command()
+@path_argument
+@click.option("--out", default="dist", show_default=True, type=click.Path(file_okay=False),
+              help="Directory for the zip and its .sha256.")
+@date_option
+def build(path, out, date):
+    """Build the release zip (CSV, Parquet, derived tables, docs, hashes) without changing the version.
+
+    Same commit and same --date give a byte-identical zip."""
+    from balochistan_events.release.build import BuildInvalid, build_release
+
+    try:
+        result = build_release(path, out, date)
+    except BuildInvalid as exc:
+        _echo_invalid(exc)
+        sys.exit(EXIT_INVALID)
+    click.echo(f"built {result.zip_path} ({len(result.members)} files, version {result.version}, "
+               f"created {result.created})")
+    click.echo(f"{result.sha256}  {result.zip_path.name}")
+
+
+@cli.command()
+@click.option("--bump", type=click.Choice(["major", "minor", "patch"]), default=None,
+              help="Increase the last release's version.")
+@click.option("--version", "version", default=None, metavar="X.Y.Z", help="Release exactly this version.")
+@date_option
+@click.option("--out", default="dist", show_default=True, type=click.Path(file_okay=False))
+@click.option("--tag", is_flag=True, help="Commit datapackage.json and CHANGELOG.md and create the git tag vX.Y.Z.")
+def release(bump, version, date, out, tag):
+    """Validate, diff against the last v* tag, set the version, write the changelog entry, build the zip.
+
+    Refuses (and changes nothing) when the data is invalid (exit 1), or when the version is not greater
+    than the last release, is a smaller bump than the changes need, or its artifact or tag exists (exit 2)."""
+    from balochistan_events.release.build import BuildInvalid
+    from balochistan_events.release.publish import release as do_release
+
+    if (bump is None) == (version is None):
+        raise click.UsageError("give exactly one of --bump major|minor|patch or --version X.Y.Z")
+    try:
+        result = do_release(".", bump=bump, version=version, date=date, out_dir=out, tag=tag)
+    except BuildInvalid as exc:
+        _echo_invalid(exc)
+        click.echo("release refused: nothing was changed", err=True)
+        sys.exit(EXIT_INVALID)
+    for w in result.warnings:
+        click.echo(f"warning: {w}", err=True)
+    since = f" (since {result.previous}: needs {result.required or 'no'} bump, made {result.bump})" if result.previous \
+        else " (first release)"
+    click.echo(f"released {result.version}{since}")
+    click.echo(result.summary)
+    click.echo(f"{result.sha256}  {result.zip_path}")
+    click.echo(f"wrote {result.zip_path}, {result.sha256_path}, {', '.join(result.written)}")
+    if result.tagged:
+        click.echo(f"committed and tagged v{result.version}; publish with: git push origin HEAD v{result.version}")
+    else:
+        click.echo("next, to tag the release:")
+        for cmd in result.commands:
+            click.echo(f"  {cmd}")
+
+
+@cli.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+def diff(old, new, fmt):
+    """Compare two versions: rows added, removed and changed by primary key, schema and metadata changes,
+    and the minimum version bump. OLD and NEW: a directory, datapackage.json, release zip or git ref.
+
+    Exit 0 when identical, 1 when they differ."""
+    from balochistan_events.release.diff import FORMATS, diff_packages
+
+    result = diff_packages(old, new)
+    click.echo(FORMATS[fmt](result))
+    sys.exit(EXIT_OK if result.identical else EXIT_INVALID)
+
+
+@cli.command()
+@click.argument("release_path", metavar="RELEASE")
+def verify(release_path):
+    """Check a downloaded release (zip or extracted directory): every file's bytes and sha256, the zip
+    against its .sha256 file when present, then validate it. Exit 1 naming each mismatching file."""
+    from balochistan_events.release.verify import format_text, verify_release
+
+    result = verify_release(release_path)
+    click.echo(format_text(result))
+    sys.exit(EXIT_OK if result.ok else EXIT_INVALID)

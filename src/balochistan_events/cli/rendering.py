@@ -1,0 +1,71 @@
+"""report, codebook, export: documents and peer formats made from a package."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from balochistan_events.cli.app import EXIT_INVALID, cli, echo_problems
+from balochistan_events.cli.options import path_argument
+
+
+@cli.command()
+@path_argument
+@click.option("--out", default="report.html", show_default=True, type=click.Path(dir_okay=False),
+              help="Where to write the HTML file (written atomically).")
+def report(path, out):
+    """Write the offline HTML report: figures over time, timeline, map and every claim.
+
+    PATH: a package directory (default .), a datapackage.json or a release .zip. One self-contained file: no network requests,
+    works on a laptop and a phone. The date in its header is SOURCE_DATE_EPOCH's, else the
+    descriptor's `created`."""
+    from balochistan_events.render.report import write_report
+
+    written = write_report(out, path=path)
+    click.echo(f"wrote {written}")
+
+
+@cli.command()
+@path_argument
+@click.option("--to", "kind", type=click.Choice(["acled", "ucdp", "geojson", "hxl"]), required=True,
+              help="Peer format: ACLED-shaped CSV, UCDP GED-shaped CSV, GeoJSON, HXL-tagged CSV.")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write to FILE (atomically) instead of standard output.")
+def export(path, kind, out):
+    """Export a valid package (directory, datapackage.json or release zip) to a peer format.
+
+    Crosswalks come from the x-acled / x-ucdp / x-hxl properties in schemas/*.json; the codebook
+    lists what each format includes and cannot express."""
+    from balochistan_events.exports import export_table
+    from balochistan_events.validation.engine import validate_package
+
+    report = validate_package(path)
+    if not report.valid:
+        echo_problems(report.errors, report.error_count)   # name the file, line and field of the first problems
+        click.echo(f"error: {path} is not a valid package ({report.error_count} error(s)); "
+                   f"run `balochistan-events validate {path}` for the list", err=True)
+        sys.exit(EXIT_INVALID)
+    text = export_table(kind, path)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        from balochistan_events.package.atomic import write_text
+
+        write_text(out, text)
+
+
+@cli.command()
+@path_argument
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write to FILE (atomically), e.g. docs/codebook.md, instead of standard output.")
+def codebook(path, out):
+    """Generate the Markdown codebook from the package's Table Schemas (deterministic)."""
+    from balochistan_events.render.codebook import render_codebook
+
+    text = render_codebook(path)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        from balochistan_events.package.atomic import write_text
+
+        write_text(out, text)

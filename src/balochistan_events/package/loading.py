@@ -1,0 +1,140 @@
+"""load(): the package's tables as typed pandas DataFrames, from a checkout, an extracted release or
+a release zip (Parquet when a release ships it, else CSV)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pyarrow as pa
+
+from balochistan_events.errors import PackageError
+from balochistan_events.package.csvread import read_csv_bytes
+from balochistan_events.package.descriptor import Package, Resource, read_package
+from balochistan_events.package.fieldtypes import arrow_schema, parse, to_pandas
+from balochistan_events.package.source import open_source
+
+
+class Dataset(dict):
+    """The four tables by name (also as attributes: ds.events, ds.claims …).
+
+    >>> ds = load()                      # doctest: +SKIP
+    >>> ds.claims.groupby("claimant_id", observed=True).size()   # doctest: +SKIP
+    """
+
+    def __init__(self, tables: dict, descriptor: dict):
+        super().__init__(tables)
+        self.descriptor = descriptor
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def version(self) -> str | None:
+        return self.descriptor.get("version")
+
+    def claims_summary(self):
+        """The reconciled view: one row per event x claim_type x subject (see summary.claims_summary)."""
+        from balochistan_events.package.summary import claims_summary
+        return claims_summary(self)
+
+
+def default_path() -> Path:
+    """The current directory if it holds a package, else the source checkout this module lives in."""
+    here = Path.cwd()
+    if (here / "datapackage.json").is_file():
+        return here
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "datapackage.json").is_file():
+        return checkout
+    raise PackageError("no datapackage.json in the current directory; pass load(path=...)")
+
+
+def load(path: str | os.PathLike | None = None, *, prefer_parquet: bool = True) -> Dataset:
+    """Load events, actors, sources and claims as typed DataFrames.
+
+    path: a package directory, a datapackage.json or a release .zip (default: the current directory,
+    else this checkout). Raises PackageError, naming file, line and field, when a table cannot be read
+    or a cell is not of its column's type; run `balochistan-events validate` for the full list."""
+    source = open_source(path if path is not None else default_path())
+    try:
+        package = read_package(source)
+        tables = {name: _load_table(package, res, prefer_parquet) for name, res in package.resources.items()}
+        return Dataset(tables, package.descriptor)
+    finally:
+        source.close()
+
+
+def _parquet_path(res: Resource) -> str:
+    return res.path[: -len(".csv")] + ".parquet" if res.path.endswith(".csv") else res.path + ".parquet"
+
+
+def _load_table(package: Package, res: Resource, prefer_parquet: bool):
+    source = package.source
+    pq_path = _parquet_path(res)
+    if prefer_parquet and source.exists(pq_path):
+        return to_pandas(_read_parquet(source.read(pq_path), res, source.display(pq_path)), res)
+    file = source.display(res.path)
+    raw = read_csv_bytes(source.read(res.path), res.name, file)
+    errors = [p for p in raw.problems if p.severity == "error"]
+    if errors:
+        p = errors[0]
+        raise PackageError(f"{p.message} (rule: {p.rule})", file=file, line=p.line, field=p.field)
+    missing = [n for n in res.field_names if n not in raw.columns]
+    if missing:
+        raise PackageError(f"column {missing[0]!r} is missing", file=file, line=1, field=missing[0])
+    typed = {}
+    for f in res.fields:
+        values, bad = parse(raw.columns[f["name"]], f, res.schema.get("missingValues", [""]))
+        if bad.true_count if hasattr(bad, "true_count") else any(bad.to_pylist()):
+            i = bad.to_pylist().index(True)
+            raise PackageError(f"{raw.columns[f['name']][i].as_py()!r} is not of type {f.get('type')}",
+                               file=file, line=int(raw.lines[i]), field=f["name"])
+        typed[f["name"]] = values
+    return to_pandas(typed, res)
+
+
+def _read_parquet(data: bytes, res: Resource, file: str) -> dict[str, pa.Array]:
+    import pyarrow.parquet as pq
+
+    from balochistan_events.package.source import MAX_MEMBER_BYTES
+
+    try:
+        reader = pq.ParquetFile(pa.BufferReader(data))
+        meta = reader.metadata
+        # a release's Parquet is untrusted: bound what it may expand to before decoding it
+        expanded = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        if expanded > MAX_MEMBER_BYTES:
+            raise PackageError(f"Parquet file would expand to {expanded} bytes (limit {MAX_MEMBER_BYTES})", file=file)
+        table = reader.read()
+    except (pa.ArrowInvalid, pa.ArrowException, OSError) as exc:
+        raise PackageError(f"not a readable Parquet file: {exc}", file=file) from None
+    expected = arrow_schema(res)
+    if table.schema.names != expected.names:
+        missing = [n for n in expected.names if n not in table.schema.names]
+        extra = [n for n in table.schema.names if n not in expected.names]
+        what = (f"column {missing[0]!r} is missing" if missing else f"column {extra[0]!r} is not in the Table Schema"
+                if extra else "columns are not in the Table Schema's order")
+        raise PackageError(f"Parquet {what}", file=file, field=(missing or extra or [None])[0])
+    out = {}
+    for field in expected:
+        col = table.column(field.name)
+        if not col.type.equals(field.type):
+            raise PackageError(f"Parquet column {field.name!r} is {col.type}, the Table Schema says {field.type}",
+                               file=file, field=field.name)
+        col = col.combine_chunks()
+        codes = res.field(field.name).get("constraints", {}).get("enum")
+        if codes is not None and pa.types.is_string(col.type):
+            import pyarrow.compute as pc
+
+            # is_in gives false (not null) for a null cell; an empty cell is allowed, only present values count
+            unknown = pc.and_(pc.is_valid(col), pc.invert(pc.is_in(col, value_set=pa.array(codes, pa.string()))))
+            if pc.any(unknown).as_py():
+                bad = col.filter(unknown)[0].as_py()
+                # a categorical would turn it into a missing value silently: refuse instead
+                raise PackageError(f"Parquet column {field.name!r} holds {str(bad)[:60]!r}, not one of the schema's codes",
+                                   file=file, field=field.name)
+        out[field.name] = col
+    return out

@@ -1,0 +1,489 @@
+"""build: the release layout, zipped, without changing the version.
+
+    balochistan-events-X.Y.Z.zip
+      balochistan-events-X.Y.Z/
+        datapackage.json        created from the build date; every resource with bytes and sha256 hash;
+                                an x-release manifest hashing every other file, and the descriptor's
+                                own hash (see verify.py)
+        data/<table>.csv        the source CSVs, byte for byte
+        data/<table>.parquet    one per table, from the Table Schema types (parquetio.py)
+        data/claims_summary.*   the derived reconciled view (summary.claims_summary), CSV + Parquet
+        schemas/*.json          the Table Schemas, plus the derived table's schema
+        CHANGELOG.md, codebook.md, report.html
+    balochistan-events-X.Y.Z.zip.sha256   (sha256sum format)
+
+Deterministic: same files + same date -> byte-identical zip. Entries are in a fixed order with fixed
+times (the build date), permissions (0644) and compression; JSON is written with a fixed layout.
+The date is --date, else SOURCE_DATE_EPOCH, else the last commit's date.
+"""
+from __future__ import annotations
+
+import copy
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from balochistan_events.errors import PackageError
+from balochistan_events.package.descriptor import Package, Resource, check_schema, parse_json, read_package
+from balochistan_events.package.source import DESCRIPTOR, DirectorySource, check_relative_path, open_source
+
+ARTIFACT = "balochistan-events"
+CHANGELOG = "CHANGELOG.md"
+# Shipped beside the data when the package has them: how to load it in R, how to cite it, its licence.
+COMPANION_FILES = ("R/read_balochistan_events.R", "CITATION.cff", "LICENSE-DATA.md")
+DERIVED_NAME = "claims_summary"
+DERIVED_PATH = "data/claims_summary.csv"
+DERIVED_SCHEMA_PATH = "schemas/claims_summary.json"
+HASH_PLACEHOLDER = "0" * 64
+ZIP_LEVEL = 9
+FILE_MODE = 0o100644
+
+
+class BuildInvalid(Exception):
+    """The package does not validate; a release is never built from invalid data (exit 1)."""
+
+    def __init__(self, report):
+        self.report = report
+        super().__init__(f"the package is invalid: {report.error_count} error(s); run balochistan-events validate")
+
+
+@dataclass
+class BuiltZip:
+    name: str                 # balochistan-events-X.Y.Z.zip
+    data: bytes
+    sha256: str
+    version: str
+    created: str
+    members: list[str] = field(default_factory=list)
+
+    @property
+    def sha256_line(self) -> str:
+        return f"{self.sha256}  {self.name}\n"
+
+
+@dataclass
+class BuildResult:
+    zip_path: Path
+    sha256_path: Path
+    sha256: str
+    version: str
+    created: str
+    members: list[str]
+
+
+# --- the date --------------------------------------------------------------------------------------
+
+def parse_date(text: str) -> dt.datetime:
+    try:
+        day = dt.date.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise PackageError(f"date {text!r} is not YYYY-MM-DD") from None
+    if len(text) != 10:
+        raise PackageError(f"date {text!r} is not YYYY-MM-DD")
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+
+
+def resolve_date(date: str | dt.date | dt.datetime | None, path: str | os.PathLike = ".") -> dt.datetime:
+    """The build time: --date (midnight UTC), else SOURCE_DATE_EPOCH, else the last commit's time."""
+    if isinstance(date, dt.datetime):
+        return date.astimezone(dt.timezone.utc) if date.tzinfo else date.replace(tzinfo=dt.timezone.utc)
+    if isinstance(date, dt.date):
+        return dt.datetime(date.year, date.month, date.day, tzinfo=dt.timezone.utc)
+    if date:
+        return parse_date(date)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        if not epoch.isdigit():
+            raise PackageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds")
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+    from balochistan_events.package.gitsource import last_commit_time
+
+    when = last_commit_time(path)
+    if when is None:
+        raise PackageError("no build date: pass --date YYYY-MM-DD or set SOURCE_DATE_EPOCH "
+                           "(the package is not in a git repository with commits)")
+    return dt.datetime.fromtimestamp(when, tz=dt.timezone.utc)
+
+
+def iso(when: dt.datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _zip_time(when: dt.datetime) -> tuple:
+    if when.year < 1980:
+        return (1980, 1, 1, 0, 0, 0)
+    if when.year > 2107:
+        return (2107, 12, 31, 23, 59, 58)
+    return (when.year, when.month, when.day, when.hour, when.minute, when.second - when.second % 2)
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def dump_json(obj) -> bytes:
+    """The one JSON layout of built files: 2-space indent, keys in insertion order, UTF-8, final newline."""
+    return (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def parquet_path(csv_path: str) -> str:
+    return csv_path[: -len(".csv")] + ".parquet" if csv_path.endswith(".csv") else csv_path + ".parquet"
+
+
+def artifact_name(version: str) -> str:
+    return f"{ARTIFACT}-{version}.zip"
+
+
+def _stage(path: str | os.PathLike, staging: Path, overrides: dict[str, bytes]) -> None:
+    """Copy what a release needs (descriptor, resources, their schemas, CHANGELOG) into `staging`,
+    reading through the package source (no ../, no symlinks out), with `overrides` replacing files."""
+    source = open_source(path)
+    try:
+        if not isinstance(source, DirectorySource):
+            raise PackageError("build and release work on a package directory, not a zip", file=str(path))
+        desc_bytes = overrides.get(DESCRIPTOR) or source.read(source.descriptor, source.descriptor)
+        desc = parse_json(desc_bytes, DESCRIPTOR)
+        if not isinstance(desc, dict) or not isinstance(desc.get("resources"), list):
+            raise PackageError("'resources' must be a non-empty list", file=DESCRIPTOR)
+        wanted = []
+        for res in desc["resources"]:
+            if isinstance(res, dict):
+                for key in ("path", "schema"):
+                    if isinstance(res.get(key), str):
+                        wanted.append(check_relative_path(res[key], DESCRIPTOR))
+        _write(staging / DESCRIPTOR, desc_bytes)
+        for rel in wanted:
+            _write(staging / rel, overrides.get(rel) or source.read(rel))
+        if CHANGELOG in overrides:
+            _write(staging / CHANGELOG, overrides[CHANGELOG])
+        elif source.exists(CHANGELOG):
+            _write(staging / CHANGELOG, source.read(CHANGELOG))
+        for rel in COMPANION_FILES:
+            if rel in overrides:
+                _write(staging / rel, overrides[rel])
+            elif source.exists(rel):
+                _write(staging / rel, source.read(rel))
+    finally:
+        source.close()
+
+
+def _write(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+
+
+def render_documents(staging: Path, when: dt.datetime) -> dict[str, bytes]:
+    """codebook.md and report.html rendered from the staged package (tests replace this where the
+    documents are not what they test: rendering the report is the slowest step of a build)."""
+    from balochistan_events.render.codebook import render_codebook
+    from balochistan_events.render.report import render_report
+
+    return {"codebook.md": render_codebook(str(staging)).encode("utf-8"),
+            "report.html": render_report(str(staging), date=when.date().isoformat()).encode("utf-8")}
+
+
+# --- the derived claims summary --------------------------------------------------------------------
+
+def _side_text() -> tuple[str, str]:
+    from balochistan_events.package.summary import SIDES
+
+    official = sorted(k for k, v in SIDES.items() if v == "official")
+    armed = sorted(k for k, v in SIDES.items() if v == "armed_group")
+    return ", ".join(official), ", ".join(armed)
+
+
+def summary_schema(pkg: Package, columns: list[str]) -> dict:
+    """A Table Schema for the derived claims summary. Types, codes and constraints are taken from the
+    claims, events and actors schemas (never repeated here); descriptions say how each column is derived."""
+    claims = pkg.resources["claims"]
+    official, armed = _side_text()
+
+    def from_claims(name: str, title: str, description: str, required: bool = False) -> dict:
+        """Type, format, codes and value constraints of a claims field; our own title and description.
+        Crosswalk and rule properties (x-acled, x-hxl, ...) are not copied: they describe claims, not this."""
+        src = claims.field(name)
+        f = {"name": name, "type": src.get("type", "string"), "title": title, "description": description}
+        if "format" in src:
+            f["format"] = src["format"]
+        cons = {k: copy.deepcopy(v) for k, v in src.get("constraints", {}).items() if k not in ("required", "unique")}
+        if required:
+            cons = {"required": True, **cons}
+        if cons:
+            f["constraints"] = cons
+        if "categories" in src:
+            f["categories"] = copy.deepcopy(src["categories"])
+        return f
+
+    def count(name, what):
+        return {"name": name, "type": "integer", "title": what.capitalize(),
+                "description": f"Number of {what} with a figure for this event, claim type and subject.",
+                "constraints": {"required": True, "minimum": 1}}
+
+    partisan = f"partisan claimants (actor types {official}, {armed})"
+    independent = "independent claimants (every other actor type: media, intergovernmental bodies, and so on)"
+    spec = {
+        "event_id": lambda: from_claims("event_id", "Event", "The event the figures are about (events.event_id).",
+                                        required=True),
+        "claim_type": lambda: from_claims("claim_type", "Claim type", "What the figures count (claims.claim_type).",
+                                          required=True),
+        "subject": lambda: from_claims("subject", "Subject", "Who or what the figures count (claims.subject).",
+                                       required=True),
+        "claims": lambda: count("claims", "claims"),
+        "claimants": lambda: count("claimants", "distinct claimants"),
+        "partisan_low": lambda: from_claims("value_best", "Lowest partisan figure", (
+            f"Lowest lower bound (value_low, else value_best) among {partisan}; empty when none.")),
+        "partisan_high": lambda: from_claims("value_best", "Highest partisan figure", (
+            f"Highest upper bound (value_high, else value_best) among {partisan}; empty when none.")),
+        "independent_low": lambda: from_claims("value_best", "Lowest independent figure", (
+            f"Lowest lower bound (value_low, else value_best) among {independent}; empty when none.")),
+        "independent_high": lambda: from_claims("value_best", "Highest independent figure", (
+            f"Highest upper bound (value_high, else value_best) among {independent}; empty when none.")),
+    }
+    for side, types in (("official", official), ("armed_group", armed)):
+        label = side.replace("_", "-")
+        who = f"the latest {label} claim (claimant actor type {types}; latest by claim_date, then claim_id)"
+        spec[f"latest_{side}_value"] = lambda who=who, label=label: from_claims(
+            "value_best", f"Latest {label} figure", f"value_best of {who}; empty when there is none.")
+        spec[f"latest_{side}_claimant_id"] = lambda who=who, label=label: from_claims(
+            "claimant_id", f"Latest {label} claimant", f"Who made {who} (actors.actor_id).")
+        spec[f"latest_{side}_date"] = lambda who=who, label=label: from_claims(
+            "claim_date", f"Latest {label} claim date", f"claim_date of {who}.")
+        spec[f"latest_{side}_claim_id"] = lambda who=who, label=label: from_claims(
+            "claim_id", f"Latest {label} claim", f"claim_id of {who} (claims.claim_id).")
+    fields = []
+    for name in columns:
+        if name not in spec:
+            raise PackageError(f"summary column {name!r} has no schema in build.summary_schema; add one")
+        f = spec[name]()
+        f["name"] = name
+        fields.append(f)
+    fks = []
+    for name, (target, ref) in {"event_id": ("events", "event_id")}.items():
+        fks.append({"fields": [name], "reference": {"resource": target, "fields": [ref]}})
+    for side in ("official", "armed_group"):
+        if f"latest_{side}_claimant_id" in columns:
+            fks.append({"fields": [f"latest_{side}_claimant_id"], "reference": {"resource": "actors", "fields": ["actor_id"]}})
+        if f"latest_{side}_claim_id" in columns:
+            fks.append({"fields": [f"latest_{side}_claim_id"], "reference": {"resource": "claims", "fields": ["claim_id"]}})
+    schema = {
+        "$schema": claims.schema.get("$schema", "https://datapackage.org/profiles/2.0/tableschema.json"),
+        "title": "Claims summary (derived)",
+        "description": ("The reconciled view, derived at build time from claims and actors and never edited by "
+                        "hand: one row per event, claim type and subject that has at least one figure. Claims "
+                        "are not merged or averaged; this table only shows their number and range."),
+        "fieldsMatch": "exact",
+        "missingValues": [""],
+        "primaryKey": ["event_id", "claim_type", "subject"],
+        "foreignKeys": fks,
+    }
+    schema["fields"] = fields
+    # fields first, as in the hand-written schemas
+    return {"$schema": schema.pop("$schema"), "title": schema.pop("title"), "description": schema.pop("description"),
+            "fields": schema.pop("fields"), **schema}
+
+
+def frame_to_csv(df, fields: list[dict]) -> bytes:
+    """A DataFrame as CSV with the Table Schema's lexical forms: LF, minimal quoting, empty for missing."""
+    import pandas as pd
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([f["name"] for f in fields])
+    cols = []
+    for f in fields:
+        t = f.get("type", "string")
+        values = df[f["name"]].tolist()
+        out = []
+        for v in values:
+            if v is None or (not isinstance(v, str) and pd.isna(v)):
+                out.append("")
+            elif t == "integer":
+                out.append(str(int(v)))
+            elif t == "date":
+                out.append(pd.Timestamp(v).strftime("%Y-%m-%d"))
+            elif t == "boolean":
+                out.append("true" if v else "false")
+            elif t == "number":
+                out.append(repr(float(v)))
+            else:
+                out.append(str(v))
+        cols.append(out)
+    for row in zip(*cols, strict=False):
+        w.writerow(row)
+    return buf.getvalue().encode("utf-8")
+
+
+def derived_summary(staging: Path, pkg: Package) -> tuple[dict, bytes]:
+    """(Table Schema, CSV bytes) of the claims summary of the staged package."""
+    from balochistan_events.package.loading import load
+    from balochistan_events.package.summary import claims_summary
+
+    ds = load(staging, prefer_parquet=False)
+    df = claims_summary(ds)
+    schema = summary_schema(pkg, list(df.columns))
+    check_schema(copy.deepcopy(schema), DERIVED_SCHEMA_PATH)
+    keys = schema["primaryKey"]
+    df = df.sort_values(keys, kind="mergesort").reset_index(drop=True)
+    return schema, frame_to_csv(df, schema["fields"])
+
+
+# --- the build -------------------------------------------------------------------------------------
+
+def build_zip(path: str | os.PathLike = ".", date=None, overrides: dict[str, bytes] | None = None,
+              validate: bool = True) -> BuiltZip:
+    """Build the release zip in memory. `overrides` replace files of the package (release passes the
+    new datapackage.json and CHANGELOG.md this way, so nothing on disk changes before the build worked)."""
+    from balochistan_events.package.parquet import parquet_bytes, typed_table
+
+    when = resolve_date(date, path)
+    created = iso(when)
+    with tempfile.TemporaryDirectory(prefix="be-build-") as tmp:
+        staging = Path(tmp) / "pkg"
+        _stage(path, staging, overrides or {})
+        if validate:
+            from balochistan_events.validation.engine import validate_package
+
+            report = validate_package(staging)
+            if not report.valid:
+                raise BuildInvalid(report)
+        source = DirectorySource(staging)
+        pkg = read_package(source)
+        version = pkg.version
+        from balochistan_events.package.gitsource import parse_version
+
+        if parse_version(version) is None:
+            raise PackageError(f"version {version!r} is not X.Y.Z", file=DESCRIPTOR, field="version")
+        name = pkg.descriptor.get("name") or ARTIFACT
+        files: dict[str, bytes] = {}
+        manifest: dict[str, bytes] = {}
+        # Renderers see the package as a user's checkout would (the four source tables, new version).
+        documents = render_documents(staging, when)
+        for res in pkg.resources.values():
+            csv_bytes = source.read(res.path)
+            files[res.path] = csv_bytes
+            table = typed_table(res, csv_bytes, res.path)
+            manifest[parquet_path(res.path)] = parquet_bytes(table, res, version, name)
+            if res.schema_path:
+                manifest[res.schema_path] = source.read(res.schema_path)
+        derived_res = None
+        if DERIVED_NAME not in pkg.resources and {"claims", "actors", "events"} <= set(pkg.resources):
+            schema, summary_csv = derived_summary(staging, pkg)
+            derived_res = Resource(DERIVED_NAME, DERIVED_PATH, check_schema(copy.deepcopy(schema), DERIVED_SCHEMA_PATH),
+                                   DERIVED_SCHEMA_PATH, {})
+            files[DERIVED_PATH] = summary_csv
+            manifest[parquet_path(DERIVED_PATH)] = parquet_bytes(typed_table(derived_res, summary_csv, DERIVED_PATH),
+                                                                 derived_res, version, name)
+            manifest[DERIVED_SCHEMA_PATH] = dump_json(schema)
+        for rel in (CHANGELOG, *COMPANION_FILES):
+            if source.exists(rel):
+                manifest[rel] = source.read(rel)
+        manifest.update(documents)
+        descriptor = built_descriptor(pkg.descriptor, files, manifest, created, derived_res)
+    members = {DESCRIPTOR: descriptor, **files, **manifest}
+    order = [DESCRIPTOR] + sorted(n for n in members if n != DESCRIPTOR)
+    zname = artifact_name(version)
+    data = write_zip({n: members[n] for n in order}, f"{ARTIFACT}-{version}/", when)
+    return BuiltZip(zname, data, sha256_hex(data), version, created, order)
+
+
+def built_descriptor(desc: dict, files: dict[str, bytes], manifest: dict[str, bytes], created: str,
+                     derived: Resource | None) -> bytes:
+    """The release datapackage.json: created, bytes and sha256 hash per resource, the derived resource,
+    the x-release manifest and the descriptor's own hash."""
+    out = {}
+    for key, value in desc.items():
+        if key in ("created", "x-release"):
+            continue
+        out[key] = copy.deepcopy(value)
+        if key == "version":
+            out["created"] = created
+    out.setdefault("created", created)
+    resources = []
+    for res in out.get("resources", []):
+        res = {k: v for k, v in res.items() if k not in ("bytes", "hash")}
+        data = files[check_relative_path(res["path"], DESCRIPTOR)]
+        res["bytes"] = len(data)
+        res["hash"] = "sha256:" + sha256_hex(data)
+        resources.append(res)
+    if derived is not None:
+        data = files[derived.path]
+        resources.append({
+            "name": derived.name, "type": "table", "path": derived.path, "scheme": "file", "format": "csv",
+            "mediatype": "text/csv", "encoding": "utf-8", "title": "Claims summary (derived)",
+            "description": ("Derived at build time from claims and actors: per event, claim type and subject, the "
+                            "number of claims and claimants, the range of figures across partisan and across "
+                            "independent claimants, and the latest official and armed-group figure."),
+            "x-derived": True,
+            "schema": derived.schema_path,
+            "bytes": len(data), "hash": "sha256:" + sha256_hex(data),
+        })
+    out["resources"] = resources
+    out["x-release"] = {
+        "description": ("Integrity manifest written by balochistan-events build: bytes and sha256 of every file "
+                        "of the release that is not a resource; descriptor_sha256 is the sha256 of this file "
+                        "with that value replaced by 64 zeros. Check with: balochistan-events verify."),
+        "files": [{"path": p, "bytes": len(b), "hash": "sha256:" + sha256_hex(b)} for p, b in sorted(manifest.items())],
+        "descriptor_sha256": HASH_PLACEHOLDER,
+    }
+    body = dump_json(out)
+    marker = f'"descriptor_sha256": "{HASH_PLACEHOLDER}"'.encode()
+    assert body.count(marker) == 1
+    digest = sha256_hex(body)
+    return body.replace(marker, f'"descriptor_sha256": "{digest}"'.encode())
+
+
+def write_zip(members: dict[str, bytes], prefix: str, when: dt.datetime) -> bytes:
+    """A zip with fixed entry order, times, permissions and compression: same input, same bytes."""
+    buf = io.BytesIO()
+    stamp = _zip_time(when)
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as zf:
+        for name, data in members.items():
+            info = zipfile.ZipInfo(prefix + name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3            # unix, so the permission bits below are honoured
+            info.external_attr = FILE_MODE << 16
+            zf.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL)
+    return buf.getvalue()
+
+
+def build_release(path: str | os.PathLike = ".", out_dir: str | os.PathLike = "dist", date=None, *,
+                  validate: bool = True) -> BuildResult:
+    """Build dist/balochistan-events-X.Y.Z.zip (+ .sha256) from the package at `path`; the version is the
+    one in datapackage.json. Existing files of the same name are replaced atomically."""
+    from balochistan_events.package.atomic import write_bytes
+
+    built = build_zip(path, date, validate=validate)
+    out = Path(out_dir)
+    zip_path = out / built.name
+    sha_path = out / (built.name + ".sha256")
+    write_bytes(zip_path, built.data)
+    write_bytes(sha_path, built.sha256_line.encode("ascii"))
+    return BuildResult(zip_path, sha_path, built.sha256, built.version, built.created, built.members)
+
+
+def extract(zip_path: str | os.PathLike, dest: str | os.PathLike) -> Path:
+    """Extract a release zip (safely: through ZipSource's checks) and return the package directory."""
+    from balochistan_events.package.source import ZipSource
+
+    src = ZipSource(Path(zip_path))
+    try:
+        dest = Path(dest)
+        for name in src.members:
+            rel = name[len(src.prefix):]
+            if not name.startswith(src.prefix):
+                continue
+            _write(dest / rel, src.read(rel))
+        return dest
+    finally:
+        src.close()
+
+

@@ -1,0 +1,231 @@
+"""verify: is a downloaded release exactly what was published?
+
+Checks, naming every file that does not match:
+- the zip against its .sha256 file, when one sits next to it (sha256sum format);
+- every resource's bytes and hash recorded in datapackage.json;
+- every other file listed in the descriptor's x-release manifest (Parquet, schemas, codebook, report,
+  changelog), and, in a zip, that no unlisted file was slipped in;
+- datapackage.json itself: its x-release.descriptor_sha256 is the sha256 of the file with that value
+  replaced by 64 zeros, so a change anywhere in the descriptor shows;
+then validates the release like `validate` does. Exit 1 on any mismatch or validation error."""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from balochistan_events.errors import PackageError, safe_text
+from balochistan_events.package.descriptor import parse_json
+from balochistan_events.package.source import DESCRIPTOR, PackageSource, ZipSource, open_source
+
+_SELF_HASH = re.compile(rb'"descriptor_sha256"\s*:\s*"([^"]*)"')
+HASH_ALGORITHMS = {"md5", "sha1", "sha256", "sha512"}
+
+
+@dataclass
+class Mismatch:
+    file: str
+    message: str
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "message": self.message}
+
+
+@dataclass
+class VerifyResult:
+    target: str
+    version: str | None = None
+    checked: list[str] = field(default_factory=list)
+    mismatches: list[Mismatch] = field(default_factory=list)
+    report: object | None = None          # validate's Report, when the release could be validated
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches and (self.report is None or self.report.valid)
+
+    def add(self, file: str, message: str) -> None:
+        self.mismatches.append(Mismatch(safe_text(file, 300), safe_text(message, 400)))
+
+
+def _digest(data: bytes, algorithm: str) -> str:
+    return hashlib.new(algorithm, data).hexdigest()
+
+
+def _split_hash(value) -> tuple[str, str] | None:
+    """'sha256:abc' -> ('sha256', 'abc'); a bare value is md5 (Data Package default); None if malformed."""
+    if not isinstance(value, str) or not value:
+        return None
+    algorithm, sep, hexdigest = value.partition(":")
+    if not sep:
+        algorithm, hexdigest = "md5", value
+    algorithm = algorithm.lower()
+    if algorithm not in HASH_ALGORITHMS or not re.fullmatch(r"[0-9a-fA-F]+", hexdigest):
+        return None
+    return algorithm, hexdigest.lower()
+
+
+def check_sidecar(zip_path: Path, result: VerifyResult) -> None:
+    """Compare the zip with <zip>.sha256 (sha256sum format) when it exists."""
+    sidecar = zip_path.with_name(zip_path.name + ".sha256")
+    if not sidecar.is_file():
+        return
+    result.checked.append(sidecar.name)
+    try:
+        text = sidecar.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        result.add(sidecar.name, f"cannot read: {exc}")
+        return
+    entries = []
+    for line in text.splitlines():
+        m = re.fullmatch(r"\s*([0-9a-fA-F]{64})\s+\*?(.+?)\s*", line)
+        if m:
+            entries.append((m[1].lower(), m[2]))
+    expected = [h for h, name in entries if Path(name).name == zip_path.name] or \
+               ([entries[0][0]] if len(entries) == 1 else [])
+    if not expected:
+        result.add(sidecar.name, f"no sha256 line for {zip_path.name}")
+        return
+    actual = _digest(zip_path.read_bytes(), "sha256")
+    if actual != expected[0]:
+        result.add(zip_path.name, f"sha256 is {actual}, {sidecar.name} says {expected[0]}")
+
+
+def _check_file(source: PackageSource, path, expected_bytes, expected_hash, result: VerifyResult, label: str) -> None:
+    if not isinstance(path, str):
+        result.add(DESCRIPTOR, f"{label}: path {path!r} is not a string")
+        return
+    shown = path
+    try:
+        data = source.read(path)
+    except PackageError as exc:
+        result.add(shown, f"missing or unreadable: {exc.args[0] if exc.args else exc}")
+        return
+    result.checked.append(path)
+    parsed = _split_hash(expected_hash)
+    if expected_hash is None or expected_bytes is None:
+        result.add(shown, f"{label} records no {'hash' if expected_hash is None else 'bytes'}: not a built release?")
+    if expected_hash is not None and parsed is None:
+        result.add(shown, f"{label}: hash {str(expected_hash)[:80]!r} is not algorithm:hex")
+    if isinstance(expected_bytes, int) and not isinstance(expected_bytes, bool) and len(data) != expected_bytes:
+        result.add(shown, f"is {len(data)} bytes, datapackage.json says {expected_bytes}")
+    elif expected_bytes is not None and not (isinstance(expected_bytes, int) and not isinstance(expected_bytes, bool)):
+        result.add(shown, f"{label}: bytes {expected_bytes!r} is not a whole number")
+    if parsed is not None:
+        algorithm, want = parsed
+        got = _digest(data, algorithm)
+        if got != want:
+            result.add(shown, f"{algorithm} is {got}, datapackage.json says {want}")
+
+
+def check_descriptor_hash(raw: bytes, result: VerifyResult) -> None:
+    hits = list(_SELF_HASH.finditer(raw))
+    if len(hits) != 1:
+        result.add(DESCRIPTOR, "has no x-release.descriptor_sha256 (or more than one): the descriptor cannot be "
+                               "checked; not a release built by balochistan-events, or the file was edited")
+        return
+    m = hits[0]
+    recorded = m.group(1).decode("ascii", "replace")
+    blanked = raw[: m.start(1)] + b"0" * 64 + raw[m.end(1):]
+    actual = _digest(blanked, "sha256")
+    if actual != recorded:
+        result.add(DESCRIPTOR, f"sha256 (with descriptor_sha256 zeroed) is {actual}, the file says {recorded[:64]}")
+
+
+def verify_release(path: str | os.PathLike, *, validate: bool = True) -> VerifyResult:
+    """Verify a release zip, an extracted release directory or its datapackage.json."""
+    p = Path(path)
+    result = VerifyResult(str(path))
+    if p.is_file() and (p.suffix.lower() == ".zip"):
+        check_sidecar(p, result)
+    try:
+        source = open_source(p)
+    except PackageError as exc:
+        if result.mismatches:               # a corrupt zip that its .sha256 already disowns: a mismatch
+            result.add(p.name, f"cannot be read: {exc.args[0] if exc.args else exc}")
+            return result
+        raise                               # not a release at all: cannot run (exit 2)
+    try:
+        try:
+            raw = source.read(source.descriptor, source.descriptor)
+        except PackageError as exc:
+            result.add(DESCRIPTOR, str(exc))
+            return result
+        result.checked.append(DESCRIPTOR)
+        check_descriptor_hash(raw, result)
+        try:
+            desc = parse_json(raw, DESCRIPTOR)
+        except PackageError as exc:
+            result.add(DESCRIPTOR, f"not readable: {exc}")
+            return result
+        if not isinstance(desc, dict):
+            result.add(DESCRIPTOR, "is not a JSON object")
+            return result
+        result.version = desc.get("version") if isinstance(desc.get("version"), str) else None
+        hashed = {DESCRIPTOR}
+        schemas = set()
+        resources = desc.get("resources") if isinstance(desc.get("resources"), list) else []
+        if not resources:
+            result.add(DESCRIPTOR, "lists no resources")
+        for i, res in enumerate(resources):
+            if not isinstance(res, dict):
+                result.add(DESCRIPTOR, f"resources[{i}] is not an object")
+                continue
+            label = f"resource {res.get('name', i)}"
+            _check_file(source, res.get("path"), res.get("bytes"), res.get("hash"), result, label)
+            hashed.add(res.get("path"))
+            if isinstance(res.get("schema"), str):
+                schemas.add(res["schema"])
+        manifest = desc.get("x-release")
+        files = manifest.get("files") if isinstance(manifest, dict) else None
+        if not isinstance(files, list):
+            result.add(DESCRIPTOR, "has no x-release.files manifest: Parquet, schemas and documents cannot be checked")
+            files = []
+        for entry in files:
+            if not isinstance(entry, dict):
+                result.add(DESCRIPTOR, "x-release.files holds a non-object entry")
+                continue
+            _check_file(source, entry.get("path"), entry.get("bytes"), entry.get("hash"), result, "file")
+            hashed.add(entry.get("path"))
+        for schema in sorted(schemas - hashed):
+            result.add(schema, "schema file has no recorded hash in x-release.files")
+        if isinstance(source, ZipSource):
+            for name in sorted(source.members):
+                rel = name[len(source.prefix):] if name.startswith(source.prefix) else name
+                if rel not in hashed:
+                    result.add(rel, "is in the zip but has no recorded hash in datapackage.json")
+    finally:
+        source.close()
+    if validate:
+        from balochistan_events.validation.engine import validate_package
+
+        try:
+            result.report = validate_package(p)
+        except PackageError as exc:
+            result.add(DESCRIPTOR, f"cannot be validated: {exc}")
+    return result
+
+
+def format_text(result: VerifyResult) -> str:
+    lines = [f"{m.file}: {m.message}" for m in result.mismatches]
+    report = result.report
+    if report is not None and not report.valid:
+        from balochistan_events.validation.output import format_problem
+
+        lines += [format_problem(p) for p in report.errors[:20]]
+        if report.error_count > 20:
+            lines.append(f"… {report.error_count - 20} more validation error(s): run balochistan-events validate")
+    version = f" {result.version}" if result.version else ""
+    if result.ok:
+        lines.append(f"verified{version}: {len(set(result.checked))} file(s) match their recorded sha256, "
+                     f"and the package is valid")
+    else:
+        bad = sorted({m.file for m in result.mismatches})
+        what = []
+        if bad:
+            what.append(f"{len(bad)} file(s) do not match: {', '.join(bad)}")
+        if report is not None and not report.valid:
+            what.append(f"{report.error_count} validation error(s)")
+        lines.append(f"NOT VERIFIED{version}: " + "; ".join(what))
+    return "\n".join(lines)
