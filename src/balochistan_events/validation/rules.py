@@ -138,7 +138,7 @@ def date_order(ctx: Context):
              hint="swap the dates or correct the typo")
 
 
-@rule("parent_level", "events", "incidents have a campaign as parent; campaigns have no parent")
+@rule("parent_level", "events", "an incident's parent, if any, is a campaign; campaigns have no parent")
 def parent_level(ctx: Context):
     t = ctx.get("events", "event_id", "parent_event_id", "event_level")
     if t is None:
@@ -152,9 +152,6 @@ def parent_level(ctx: Context):
     ctx.flag(t, "parent_event_id", "parent_level", bad,
              lambda i, v: f"parent {v} is an incident; an incident's parent must be a campaign",
              hint="point parent_event_id at the campaign")
-    ctx.flag(t, "parent_event_id", "parent_level", is_incident & ~has_parent,
-             "an incident needs parent_event_id (its campaign)",
-             hint="set parent_event_id to the campaign's event_id")
     ctx.flag(t, "parent_event_id", "parent_level", is_campaign & has_parent,
              lambda i, v: f"a campaign has no parent, but parent_event_id is {v}",
              hint="clear parent_event_id, or make this row an incident")
