@@ -17,14 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict, cast
 
-from balochistan_events.contribute.ids import (
-    PackagePath,
-    _directory_package,
-    _resource,
-    id_scheme,
-    known_ids,
-    next_serial,
-)
+from balochistan_events.contribute.ids import PackagePath, _directory_package, _resource, id_scheme, known_ids, next_serial
 from balochistan_events.errors import PackageError, Problem
 from balochistan_events.package.atomic import write_bytes
 from balochistan_events.package.descriptor import Package, Resource
