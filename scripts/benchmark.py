@@ -153,7 +153,8 @@ def main(argv=None) -> int:
             make_package(n, pkg, seed=args.seed)
         files = csv_files(pkg)
         nbytes = sum(Path(f).stat().st_size for f in files)
-        claims = sum(1 for _ in open(pkg / "data" / "claims.csv", "rb")) - 1
+        with open(pkg / "data" / "claims.csv", "rb") as fh:
+            claims = sum(1 for _ in fh) - 1
         print(f"{n} events: {nbytes / 1e6:.0f} MB of CSV", flush=True)
         ours = measure(ours_cmd + [str(pkg)], args.runs, ok=(0,))
         print(f"  ours {ours}", flush=True)
@@ -205,7 +206,8 @@ def write_report(args, rows, shipped, info) -> None:
            "- The machine was shared with other jobs while this ran, so single runs vary by ±20%; medians smooth this.",
            "", "## Package size", "",
            "Wall-clock time (CPU time, user + system, in brackets):", "",
-           "| events | claims | CSV | ours: validate | frictionless validate | pyarrow read (bare) | frictionless ÷ ours | ours ÷ pyarrow | ours: peak memory | memory ÷ CSV | pyarrow: peak memory |",
+           "| events | claims | CSV | ours: validate | frictionless validate | pyarrow read (bare) "
+           "| frictionless ÷ ours | ours ÷ pyarrow | ours: peak memory | memory ÷ CSV | pyarrow: peak memory |",
            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         ours_t, ours_m, _, ours_c = r["ours"]

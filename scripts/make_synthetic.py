@@ -41,7 +41,10 @@ sys.path.insert(0, str(ROOT / "src"))
 INCIDENTS_PER_CAMPAIGN = 10
 CAMPAIGNS_PER_DAY = 8          # campaigns starting on one day
 PLACE_BLOCKS = 24              # campaigns overlapping in time use disjoint blocks of places
-WORDS = ["armed", "men", "attacked", "a", "checkpoint", "on", "the", "highway", "near", "the", "town", "while", "security", "forces", "responded", "and", "the", "road", "was", "closed", "for", "several", "hours", "according", "to", "local", "officials", "and", "residents", "who", "reported", "gunfire", "in", "the", "market", "area", "during", "the", "night"]
+WORDS = ["armed", "men", "attacked", "a", "checkpoint", "on", "the", "highway", "near", "the", "town", "while",
+         "security", "forces", "responded", "and", "the", "road", "was", "closed", "for", "several", "hours",
+         "according", "to", "local", "officials", "and", "residents", "who", "reported", "gunfire", "in", "the",
+         "market", "area", "during", "the", "night"]
 FIRST_DAY = dt.date(2000, 1, 1)
 
 
@@ -223,13 +226,21 @@ def pakistan_places(events_schema: dict):
 
 
 def make_package(n_events: int, out: Path, seed: int = 0) -> dict[str, int]:
-    import pycountry
-
     rng = np.random.default_rng(seed)
     schemas = {p.stem: json.loads(p.read_text()) for p in (ROOT / "schemas").glob("*.json")}
-    ev_s, ac_s, so_s, cl_s = schemas["events"], schemas["actors"], schemas["sources"], schemas["claims"]
+    # one generator, drawn from in this order: the same seed gives the same package
+    actors = _actors(schemas["actors"], n_events, rng)
+    sources = _sources(schemas["sources"], n_events, rng)
+    events, start = _events(schemas["events"], actors, n_events, rng)
+    claims = _claims(schemas["claims"], events, start, actors, sources, rng)
+    return _write(Path(out), schemas, {"events": events, "actors": actors, "sources": sources, "claims": claims},
+                  f"Synthetic data ({n_events} events, seed {seed}) with the real schemas: not real events")
 
-    # actors: a few dozen, parents only among earlier rows (no cycles)
+
+def _actors(ac_s: dict, n_events: int, rng: np.random.Generator) -> pd.DataFrame:
+    """A few dozen actors, parents only among earlier rows (no cycles)."""
+    import pycountry
+
     n_actors = max(12, min(400, n_events // 500))
     actors = table_frame(ac_s, n_actors, rng)
     parent = actors["parent_actor_id"].astype(object)
@@ -237,23 +248,31 @@ def make_package(n_events: int, out: Path, seed: int = 0) -> dict[str, int]:
         parent.iloc[i] = actors["actor_id"].iloc[int(rng.integers(i))] if i and rng.random() < 0.3 else None
     actors["parent_actor_id"] = parent
     codes = [c.alpha_2 for c in pycountry.countries][:40]
-    actors["country_code"] = np.where(rng.random(n_actors) < 0.7, "PK", np.asarray(codes)[rng.integers(len(codes), size=n_actors)])
+    actors["country_code"] = np.where(rng.random(n_actors) < 0.7, "PK",
+                                      np.asarray(codes)[rng.integers(len(codes), size=n_actors)])
+    return actors
 
-    # sources: unique URLs (uniqueKeys), published no later than accessed
+
+def _sources(so_s: dict, n_events: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Sources with unique URLs (uniqueKeys), published no later than accessed."""
     n_sources = max(10, n_events // 20)
     sources = table_frame(so_s, n_sources, rng)
     sources["url"] = [f"https://news{i % 97}.example.org/{i + 1}" for i in range(n_sources)]
     pub = pd.to_datetime(sources["published_date"])
     acc = pd.to_datetime(sources["accessed_date"])
     sources["accessed_date"] = np.maximum(acc.fillna(pd.Timestamp("2030-01-01")), pub.fillna(pd.Timestamp("2000-01-01")))
+    return sources
 
-    # events: campaigns of INCIDENTS_PER_CAMPAIGN incidents
+
+def _events(ev_s: dict, actors: pd.DataFrame, n_events: int, rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray]:
+    """Campaigns of INCIDENTS_PER_CAMPAIGN incidents, and each event's start date."""
+    import pycountry
+
     places = pakistan_places(ev_s)
     block = len(places) // PLACE_BLOCKS
     if block < INCIDENTS_PER_CAMPAIGN:
         raise SystemExit("not enough GeoNames places in Pakistan for the synthetic layout")
     per = INCIDENTS_PER_CAMPAIGN + 1
-    n_campaigns = max(1, -(-n_events // per))
     events = table_frame(ev_s, n_events, rng)
     idx = np.arange(n_events)
     camp = idx // per
@@ -297,8 +316,15 @@ def make_package(n_events: int, out: Path, seed: int = 0) -> dict[str, int]:
     t1, t2 = vocab[rng.integers(len(vocab), size=n_events)], vocab[rng.integers(len(vocab), size=n_events)]
     tags = np.where(t1 == t2, t1, t1 + "|" + t2)
     events["tags"] = np.where(rng.random(n_events) < 0.5, tags, None)
+    return events, start
 
-    # claims: ~3 per event, the first one 'occurred' (every event has provenance)
+
+def _claims(cl_s: dict, events: pd.DataFrame, start: np.ndarray, actors: pd.DataFrame, sources: pd.DataFrame,
+            rng: np.random.Generator) -> pd.DataFrame:
+    """About 3 claims per event, the first one 'occurred' (every event has provenance)."""
+    n_events = len(events)
+    idx = np.arange(n_events)
+    ids = events["event_id"].to_numpy()
     k = rng.integers(2, 5, size=n_events)
     ev_of = np.repeat(idx, k)
     nth = np.arange(len(ev_of)) - np.repeat(np.cumsum(k) - k, k)
@@ -329,7 +355,7 @@ def make_package(n_events: int, out: Path, seed: int = 0) -> dict[str, int]:
                    np.where(q == "approximately", np.maximum(best - 5, 0), -1))
     high = np.where(np.isin(q, ["exact", "up_to", "nearly"]), best, np.where(q == "approximately", best + 5, -1))
 
-    def nullable(a, keep):
+    def nullable(a: np.ndarray, keep: np.ndarray) -> pd.Series:
         ok = keep & (a >= 0)
         return pd.Series(pd.array(np.where(ok, a, 0), dtype="Int64")).where(ok, pd.NA)
 
@@ -337,20 +363,23 @@ def make_package(n_events: int, out: Path, seed: int = 0) -> dict[str, int]:
     claims["value_low"] = nullable(low, has_fig)
     claims["value_high"] = nullable(high, has_fig)
     claims["qualifier"] = np.where(has_fig, q, None)
+    return claims
 
-    out = Path(out)
+
+def _write(out: Path, schemas: dict[str, dict], tables: dict[str, pd.DataFrame], title: str) -> dict[str, int]:
+    """The package directory: the real schemas, a descriptor named -synthetic, one CSV per table."""
     if out.exists():
         shutil.rmtree(out)
     (out / "data").mkdir(parents=True)
     shutil.copytree(ROOT / "schemas", out / "schemas")
     desc = json.loads((ROOT / "datapackage.json").read_text())
     desc["name"] = desc.get("name", "package") + "-synthetic"
-    desc["title"] = f"Synthetic data ({n_events} events, seed {seed}) with the real schemas: not real events"
+    desc["title"] = title
     (out / "datapackage.json").write_text(json.dumps(desc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     counts = {}
-    for name, frame in (("events", events), ("actors", actors), ("sources", sources), ("claims", claims)):
+    for name in ("events", "actors", "sources", "claims"):
         schema = schemas[name]
-        frame = frame[[f["name"] for f in schema["fields"]]]
+        frame = tables[name][[f["name"] for f in schema["fields"]]]
         for f in schema["fields"]:
             if f.get("type") == "date":
                 frame[f["name"]] = pd.to_datetime(frame[f["name"]]).dt.strftime("%Y-%m-%d")

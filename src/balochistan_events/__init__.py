@@ -9,10 +9,17 @@ from __future__ import annotations
 __version__ = "0.1.0"
 __all__ = ["load", "validate_package", "pandera_schemas", "PackageError"]
 
+from typing import TYPE_CHECKING, Any
+
 from balochistan_events.errors import PackageError
 
+if TYPE_CHECKING:  # the names __getattr__ provides, for type checkers (the package ships py.typed)
+    from balochistan_events.package.loading import load
+    from balochistan_events.validation.engine import validate_package
+    from balochistan_events.validation.pandera_bridge import pandera_schemas
 
-def __getattr__(name):
+
+def __getattr__(name: str) -> Any:
     # Imports stay lazy so that `balochistan-events --help` and the CLI start quickly.
     if name == "load":
         from balochistan_events.package.loading import load

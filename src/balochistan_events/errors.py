@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from typing import Any, overload
 
 MAX_VALUE_CHARS = 80
 MAX_NAME_CHARS = 200
@@ -14,12 +15,16 @@ _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]
 _NAMED = {"\r": "\\r", "\n": "\\n", "\t": "\\t", "\x00": "\\0"}
 
 
-def _escape(match: re.Match) -> str:
+def _escape(match: re.Match[str]) -> str:
     ch = match.group()
     return _NAMED.get(ch) or (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
 
 
-def safe_text(value, limit: int | None = None):
+@overload
+def safe_text(value: None, limit: int | None = None) -> None: ...
+@overload
+def safe_text(value: object, limit: int | None = None) -> str: ...
+def safe_text(value: object, limit: int | None = None) -> str | None:
     """Text that is safe to print: control and bidi characters escaped, optionally shortened."""
     if value is None:
         return None
@@ -32,7 +37,11 @@ def safe_text(value, limit: int | None = None):
     return text
 
 
-def shorten(value, limit: int = MAX_VALUE_CHARS):
+@overload
+def shorten(value: None, limit: int = MAX_VALUE_CHARS) -> None: ...
+@overload
+def shorten(value: object, limit: int = MAX_VALUE_CHARS) -> str: ...
+def shorten(value: object, limit: int = MAX_VALUE_CHARS) -> str | None:
     """Truncate a cell value for messages, so output stays small whatever the input."""
     return safe_text(value, limit)
 
@@ -51,7 +60,7 @@ class Problem:
     severity: str = "error"
     hint: str | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.value = shorten(self.value)
         self.message = shorten(self.message, 400)
         # file, field and table come from the input too (descriptor paths, header cells)
@@ -60,7 +69,7 @@ class Problem:
         self.table = safe_text(self.table, MAX_NAME_CHARS)
         self.hint = safe_text(self.hint, 400)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 

@@ -153,7 +153,8 @@ def test_uncommitted_ids_in_the_working_tree_count(package_copy):
     git_repo(package_copy)
     used = [r["claim_id"] for r in rows(package_copy, "claims")]
     serial = max_serial(used, r"CL-([0-9]+)") + 3
-    append_line(package_copy / "data" / "claims.csv", f"CL-{serial:06d},EV-2026-0001,x,y,2026-01-01,occurred,unspecified,,,,,,q,3,")
+    append_line(package_copy / "data" / "claims.csv",
+                f"CL-{serial:06d},EV-2026-0001,x,y,2026-01-01,occurred,unspecified,,,,,,q,3,")
     assert next_id("claims", package_copy).id == f"CL-{serial + 1:06d}"
 
 

@@ -19,8 +19,19 @@ from balochistan_events.exports.common import PERSON_GROUPS, PERSON_TOTALS, cros
 from sample_package import EXPECTED_ACLED_FATALITIES, EXPECTED_LEAF_EVENTS, shared_sample, shared_sample_release
 
 # The peers' own layouts, written out independently of the exporters so a change there is caught.
-ACLED_COLUMNS = ["event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type", "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2", "interaction", "civilian_targeting", "iso", "region", "country", "admin1", "admin2", "admin3", "location", "latitude", "longitude", "geo_precision", "source", "source_scale", "notes", "fatalities", "tags", "timestamp"]
-GED_COLUMNS = ["id", "relid", "year", "active_year", "code_status", "type_of_violence", "conflict_dset_id", "conflict_new_id", "conflict_name", "dyad_dset_id", "dyad_new_id", "dyad_name", "side_a_dset_id", "side_a_new_id", "side_a", "side_b_dset_id", "side_b_new_id", "side_b", "number_of_sources", "source_article", "source_office", "source_date", "source_headline", "source_original", "where_prec", "where_coordinates", "where_description", "adm_1", "adm_2", "latitude", "longitude", "geom_wkt", "priogrid_gid", "country", "country_id", "region", "event_clarity", "date_prec", "date_start", "date_end", "deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "best", "high", "low", "gwnoa", "gwnob"]
+ACLED_COLUMNS = ["event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
+                 "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
+                 "interaction", "civilian_targeting", "iso", "region", "country", "admin1", "admin2", "admin3",
+                 "location", "latitude", "longitude", "geo_precision", "source", "source_scale", "notes", "fatalities",
+                 "tags", "timestamp"]
+GED_COLUMNS = ["id", "relid", "year", "active_year", "code_status", "type_of_violence", "conflict_dset_id",
+               "conflict_new_id", "conflict_name", "dyad_dset_id", "dyad_new_id", "dyad_name", "side_a_dset_id",
+               "side_a_new_id", "side_a", "side_b_dset_id", "side_b_new_id", "side_b", "number_of_sources",
+               "source_article", "source_office", "source_date", "source_headline", "source_original", "where_prec",
+               "where_coordinates", "where_description", "adm_1", "adm_2", "latitude", "longitude", "geom_wkt",
+               "priogrid_gid", "country", "country_id", "region", "event_clarity", "date_prec", "date_start",
+               "date_end", "deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "best", "high", "low", "gwnoa",
+               "gwnob"]
 ACLED_EVENT_TYPES = {"Battles", "Explosions/Remote violence", "Violence against civilians", "Protests", "Riots",
                      "Strategic developments"}
 HXL_HASHTAG = re.compile(r"^#[a-z][a-z0-9_]*(\s*\+[a-z][a-z0-9_]*)*$")
@@ -195,7 +206,8 @@ def test_ged_known_answers_on_the_sample(sample):
     rows = {r["id"]: r for r in _dicts(export_table("ucdp", sample))}
     clash = rows["EV-2026-0002"]
     # state-based: the government is side_a even though the rebels are our actor1
-    assert (clash["type_of_violence"], clash["side_a"], clash["side_b"]) == ("1", "Pakistan Armed Forces", "Baloch Liberation Army")
+    assert (clash["type_of_violence"], clash["side_a"], clash["side_b"]) == (
+        "1", "Pakistan Armed Forces", "Baloch Liberation Army")
     assert (clash["deaths_a"], clash["deaths_b"], clash["deaths_civilians"], clash["deaths_unknown"]) == ("10", "37", "0", "0")
     assert (clash["low"], clash["best"], clash["high"]) == ("47", "47", "121")
     assert clash["gwnoa"] == "770" and clash["gwnob"] == "" and clash["country_id"] == "770"
@@ -257,7 +269,8 @@ def test_hxl_has_the_hashtag_row_under_the_header(package):
 
 def test_hxl_cells_are_the_package_text(sample):
     rows = _csv(export_table("hxl", sample))
-    original = {r["event_id"]: r for r in csv.DictReader(open(sample / "data" / "events.csv", encoding="utf-8"))}
+    with open(sample / "data" / "events.csv", encoding="utf-8") as fh:
+        original = {r["event_id"]: r for r in csv.DictReader(fh)}
     for r in rows[2:]:
         assert dict(zip(rows[0], r, strict=False)) == original[r[0]]
 

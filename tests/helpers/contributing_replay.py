@@ -93,7 +93,8 @@ def normalise(line: str) -> str:
     line = line.rstrip()
     line = re.sub(r"(\S+\.csv):[0-9]+:", r"\1:N:", line)
     line = re.sub(r"\(line [0-9]+\)", "(line N)", line)
-    line = re.sub(r"^(\w+): [0-9]+ rows, ([0-9]+) error\(s\), [0-9]+ warning\(s\)", r"\1: N rows, \2 error(s), N warning(s)", line)
+    line = re.sub(r"^(\w+): [0-9]+ rows, ([0-9]+) error\(s\), [0-9]+ warning\(s\)",
+                  r"\1: N rows, \2 error(s), N warning(s)", line)
     line = re.sub(r"[0-9]+ warning\(s\)", "N warning(s)", line)
     if line.startswith("note:"):
         line = re.sub(r"(?<![-0-9])[0-9]+(?![-0-9])", "N", line)

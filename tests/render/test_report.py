@@ -200,7 +200,7 @@ class Browser:
         exe = require_tool("chromium")
         profile = tmp / "profile"
         profile.mkdir()
-        self.log = open(tmp / "chromium.log", "wb")
+        self.log = open(tmp / "chromium.log", "wb")  # noqa: SIM115 - open for the browser's lifetime, closed in close()
         self.proc = subprocess.Popen(
             [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--no-default-browser-check", "--disable-background-networking", "--disable-component-update",

@@ -80,8 +80,8 @@ def test_github_format_annotates_the_line(package_copy):
     line, _, _ = break_figures(package_copy)
     result = run([".", "--format", "github"], cwd=package_copy)
     assert result.exit_code == 1
-    assert any(l.startswith(f"::error file=data/claims.csv,line={line},title=low_le_best_le_high::value_low: ")
-               for l in result.output.splitlines()), result.output
+    assert any(out.startswith(f"::error file=data/claims.csv,line={line},title=low_le_best_le_high::value_low: ")
+               for out in result.output.splitlines()), result.output
 
 
 def test_max_errors_caps_the_listing_but_not_the_counts(package_copy):

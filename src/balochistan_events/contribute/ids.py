@@ -22,12 +22,16 @@ import os
 import re
 import subprocess
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from balochistan_events.errors import PackageError
 from balochistan_events.package.descriptor import Package, Resource, read_package
 from balochistan_events.package.source import DirectorySource, open_source
+
+# where a command finds the package: a directory, or None for the current directory
+PackagePath = str | os.PathLike[str] | None
 
 # PREFIX-[0-9]{n,m}  or  PREFIX-[0-9]{4}-[0-9]{n,m}  (the four digits being a year)
 _SERIAL_PATTERN = re.compile(
@@ -46,7 +50,7 @@ class IdScheme:
     max_digits: int
 
     @property
-    def regex(self) -> re.Pattern:
+    def regex(self) -> re.Pattern[str]:
         year = r"(?P<year>[0-9]{4})-" if self.yearly else ""
         return re.compile(rf"^{re.escape(self.prefix)}{year}(?P<serial>[0-9]{{{self.min_digits},{self.max_digits}}})$")
 
@@ -94,7 +98,7 @@ def ids_in_csv(data: bytes, column: str) -> list[str]:
     if column not in header:
         return []
     i = header.index(column)
-    out = []
+    out: list[str] = []
     try:
         for row in reader:
             if len(row) > i and row[i].strip():
@@ -123,7 +127,7 @@ class History:
         return None
 
 
-def _git(root: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+def _git(root: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
     return subprocess.run(["git", "-C", str(root), *args], input=stdin, capture_output=True, env=env, check=False)
 
@@ -184,7 +188,7 @@ class KnownIds:
         return self.history.ids - set(self.current)
 
 
-def _directory_package(path) -> tuple[Package, Path]:
+def _directory_package(path: PackagePath) -> tuple[Package, Path]:
     source = open_source(path if path is not None else ".")
     if not isinstance(source, DirectorySource):
         source.close()
@@ -226,8 +230,11 @@ class NextId:
         return text
 
 
-def next_serial(scheme: IdScheme, ids, year: int | None = None) -> tuple[int, str | None]:
-    best, best_id = 0, None
+def next_serial(scheme: IdScheme, ids: Iterable[str], year: int | None = None) -> tuple[int, str | None]:
+    """One more than the highest serial among `ids` in the scheme (in `year`'s series if yearly),
+    and the ID that holds it."""
+    best = 0
+    best_id: str | None = None
     rx = scheme.regex
     for value in ids:
         m = rx.match(value)
@@ -239,7 +246,7 @@ def next_serial(scheme: IdScheme, ids, year: int | None = None) -> tuple[int, st
     return best + 1, best_id
 
 
-def next_id(table: str, path=None, year: int | None = None, history: bool = True) -> NextId:
+def next_id(table: str, path: PackagePath = None, year: int | None = None, history: bool = True) -> NextId:
     """The next free ID of `table` (for yearly schemes: within `year`), skipping retired IDs."""
     pkg, root = _directory_package(path)
     try:
@@ -247,11 +254,12 @@ def next_id(table: str, path=None, year: int | None = None, history: bool = True
         scheme = known.scheme
         if scheme is None:
             raise PackageError(slug_explanation(table, known.field, _resource(pkg, table)))
-        if scheme.yearly and year is None:
-            raise PackageError(f"{table} IDs include the year the event started ({scheme.example}): "
-                               f"pass --year YYYY, e.g. next-id {table} --year 2026")
-        if scheme.yearly and not 1000 <= year <= 9999:
-            raise PackageError(f"--year must have four digits, got {year}")
+        if scheme.yearly:
+            if year is None:
+                raise PackageError(f"{table} IDs include the year the event started ({scheme.example}): "
+                                   f"pass --year YYYY, e.g. next-id {table} --year 2026")
+            if not 1000 <= year <= 9999:
+                raise PackageError(f"--year must have four digits, got {year}")
         serial, highest = next_serial(scheme, known.all, year)
         return NextId(scheme.format(serial, year if scheme.yearly else None), table, highest,
                       len(known.current), len(known.retired), known.history.versions, known.history.note)
@@ -273,7 +281,7 @@ def slugify(text: str, max_length: int = 60) -> str:
     return slug[:max_length].rstrip("-")
 
 
-def suggest_slug(table: str, name: str, path=None, history: bool = True) -> tuple[str, KnownIds]:
+def suggest_slug(table: str, name: str, path: PackagePath = None, history: bool = True) -> tuple[str, KnownIds]:
     """A slug for `name` that is neither used nor retired in `table` (adds -2, -3, … if needed)."""
     pkg, root = _directory_package(path)
     try:

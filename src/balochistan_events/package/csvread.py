@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from balochistan_events.errors import Problem
@@ -28,12 +29,15 @@ _BOMS = {b"\xff\xfe": "UTF-16 (little-endian)", b"\xfe\xff": "UTF-16 (big-endian
 _CONTROL_TEXT = r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x{9f}]"        # RE2 syntax (pyarrow.compute)
 _BIDI_TEXT = r"[\x{202a}-\x{202e}\x{2066}-\x{2069}]"
 
+# header, one string array per header cell, 1-based file line of each row
+_Read = tuple[list[str], list[pa.Array], npt.NDArray[np.int64]]
+
 
 @dataclass
 class RawTable:
     header: list[str]
     columns: dict[str, pa.Array]            # first occurrence of each header name -> string array
-    lines: np.ndarray                        # 1-based file line of each kept row
+    lines: npt.NDArray[np.int64]             # 1-based file line of each kept row
     problems: list[Problem] = field(default_factory=list)
     readable: bool = True
 
@@ -50,13 +54,14 @@ class _Problems:
         self.items: list[Problem] = []
         self.counts: dict[str, int] = {}
 
-    def __call__(self, line, rule, message, value=None, severity="error", field=None, hint=None):
+    def __call__(self, line: int | None, rule: str, message: str, value: str | None = None, severity: str = "error",
+                 field: str | None = None, hint: str | None = None) -> None:
         n = self.counts[rule] = self.counts.get(rule, 0) + 1
         if n <= MAX_PROBLEMS_PER_RULE:
             self.items.append(Problem(self.table, self.file, line, field, rule, message, value, severity, hint))
 
     def finish(self) -> list[Problem]:
-        summaries = []
+        summaries: list[Problem] = []
         for rule, n in self.counts.items():
             if n > MAX_PROBLEMS_PER_RULE:
                 severity = next(p.severity for p in self.items if p.rule == rule)
@@ -199,7 +204,7 @@ def _width(first_line: bytes) -> int:
         return 1
 
 
-def _read_fast(data: bytes, width: int):
+def _read_fast(data: bytes, width: int) -> _Read | None:
     """pyarrow read; None when the file needs the careful path."""
     import pyarrow.csv as pacsv
 
@@ -224,7 +229,8 @@ def _read_fast(data: bytes, width: int):
     n_rows = tbl.num_rows
     chunked = tbl.columns
     del tbl
-    header, columns = [], []
+    header: list[str] = []
+    columns: list[pa.Array] = []
     for k in range(len(chunked)):
         col, chunked[k] = chunked[k], None
         # one column at a time, dropping its chunks as we go: never a second copy of the whole table
@@ -236,7 +242,7 @@ def _read_fast(data: bytes, width: int):
     return header, columns, lines
 
 
-def _read_careful(data: bytes, problem):
+def _read_careful(data: bytes, problem: _Problems) -> _Read | None:
     # Undecodable bytes become lone surrogates, so each one can be reported in its line and column.
     text = data.decode("utf-8", "surrogateescape")
     bad_text = re.compile("[\udc80-\udcff\x00]")
@@ -245,7 +251,7 @@ def _read_careful(data: bytes, problem):
     csv.field_size_limit(MAX_FIELD_BYTES)
     try:
         reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-        header = None
+        header: list[str] | None = None
         rows: list[list[str]] = []
         lines: list[int] = []
         start = 1
@@ -284,9 +290,10 @@ def _read_careful(data: bytes, problem):
     return header, columns, np.asarray(lines, dtype=np.int64)
 
 
-def _clean_cells(record: list[str], header, line: int, bad_text, problem) -> list[str]:
+def _clean_cells(record: list[str], header: list[str] | None, line: int, bad_text: re.Pattern[str],
+                 problem: _Problems) -> list[str]:
     """Report cells with bytes that are not UTF-8 or NUL, and make them printable (U+FFFD)."""
-    out = []
+    out: list[str] = []
     for i, cell in enumerate(record):
         m = bad_text.search(cell)
         if m is None:
@@ -304,7 +311,8 @@ def _clean_cells(record: list[str], header, line: int, bad_text, problem) -> lis
     return out
 
 
-def _check_cells(data: bytes, header, columns, lines, problem) -> None:
+def _check_cells(data: bytes, header: list[str], columns: list[pa.Array], lines: npt.NDArray[np.int64],
+                 problem: _Problems) -> None:
     """Oversized cells and control characters, column by column (vectorised)."""
     import pyarrow.compute as pc
 

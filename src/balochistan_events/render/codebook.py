@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 from balochistan_events.package.descriptor import Resource, read_package
 from balochistan_events.package.source import open_source
@@ -26,28 +29,28 @@ _KNOWN = {"name", "type", "title", "description", "example", "constraints", "cat
           "x-without-figures", "x-geonames-admin1", "rdfType", "missingValues"}
 
 
-def _cell(text) -> str:
+def _cell(text: object) -> str:
     """Text safe inside a Markdown table cell."""
     return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def _code(text) -> str:
-    text = str(text)
+def _code(value: object) -> str:
+    text = str(value)
     fence = "``" if "`" in text else "`"
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def _lexical(value) -> str:
+def _lexical(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def _categories(field: dict) -> list[tuple[str, str]]:
+def _categories(field: dict[str, Any]) -> list[tuple[str, str]]:
     """(code, meaning) from Table Schema v2 categories (objects or bare values), else the enum."""
     cats = field.get("categories")
-    out = []
+    out: list[tuple[str, str]] = []
     if isinstance(cats, list):
         for c in cats:
             if isinstance(c, dict) and "value" in c:
@@ -59,7 +62,7 @@ def _categories(field: dict) -> list[tuple[str, str]]:
     return [(_lexical(v), "") for v in enum] if isinstance(enum, list) else []
 
 
-def _peer(field: dict, peer: str):
+def _peer(field: dict[str, Any], peer: str) -> tuple[str, dict[str, Any] | None] | None:
     """(column, values) of a field's x-<peer> crosswalk, or None."""
     prop = field.get(f"x-{peer}")
     if isinstance(prop, str):
@@ -69,9 +72,9 @@ def _peer(field: dict, peer: str):
     return None
 
 
-def _constraints(field: dict) -> list[str]:
+def _constraints(field: dict[str, Any]) -> list[str]:
     c = field.get("constraints", {})
-    out = []
+    out: list[str] = []
     if c.get("required"):
         out.append("required")
     if c.get("unique"):
@@ -91,7 +94,7 @@ def _constraints(field: dict) -> list[str]:
     return out
 
 
-def _type(field: dict) -> str:
+def _type(field: dict[str, Any]) -> str:
     t = field.get("type", "string")
     if field.get("format") and field["format"] != "default":
         t += f" ({field['format']})"
@@ -102,7 +105,7 @@ def _type(field: dict) -> str:
 
 
 def _fk_text(res: Resource) -> list[str]:
-    out = []
+    out: list[str] = []
     for fk in res.schema.get("foreignKeys", []):
         target = fk["reference"].get("resource") or res.name
         src = ", ".join(fk["fields"])
@@ -111,7 +114,7 @@ def _fk_text(res: Resource) -> list[str]:
     return out
 
 
-def _field_section(res: Resource, field: dict) -> list[str]:
+def _field_section(res: Resource, field: dict[str, Any]) -> list[str]:
     name = field["name"]
     lines = [f"### {res.name}.{name}", ""]
     title = field.get("title")
@@ -145,8 +148,7 @@ def _field_section(res: Resource, field: dict) -> list[str]:
     belongs = field.get("x-belongs-to", {})
     if cats:
         lines.append("")
-        crosswalked = [(label, _peer(field, peer)) for peer, label in PEERS]
-        crosswalked = [(label, m[1]) for label, m in crosswalked if m is not None and m[1]]
+        crosswalked = [(label, m[1]) for peer, label in PEERS if (m := _peer(field, peer)) is not None and m[1]]
         head = ["Code", "Meaning"]
         if belongs:
             head.append(_cell(f"Belongs to {belongs.get('field', '')}"))
@@ -198,7 +200,7 @@ def _table_section(res: Resource) -> list[str]:
     return lines
 
 
-def _vocabulary(resources) -> list[str]:
+def _vocabulary(resources: Sequence[Resource]) -> list[str]:
     lines = ["## Tag vocabulary", ""]
     found = False
     for res in resources:
@@ -228,8 +230,8 @@ def _rules() -> list[str]:
     return lines + [""]
 
 
-def _crosswalk_table(resources, peer: str, label: str) -> list[str]:
-    rows = []
+def _crosswalk_table(resources: Sequence[Resource], peer: str, label: str) -> list[str]:
+    rows: list[tuple[str, str, str]] = []
     for res in resources:
         for f in res.fields:
             m = _peer(f, peer)
@@ -242,10 +244,10 @@ def _crosswalk_table(resources, peer: str, label: str) -> list[str]:
     return lines + [""]
 
 
-def _export_columns(module, resources, peer: str) -> list[str]:
+def _export_columns(module: ModuleType, resources: Sequence[Resource], peer: str) -> list[str]:
     """Peer column -> where the export fills it from (crosswalk field, derivation, or empty)."""
     events = next((r for r in resources if r.name == "events"), None)
-    crosswalked = {}
+    crosswalked: dict[str, str] = {}
     if events is not None:
         for f in events.fields:
             m = _peer(f, peer)
@@ -267,7 +269,7 @@ def _export_columns(module, resources, peer: str) -> list[str]:
     return lines + [""]
 
 
-def _exports(resources) -> list[str]:
+def _exports(resources: Sequence[Resource]) -> list[str]:
     from balochistan_events.exports import KINDS, exporter
 
     titles = {"acled": "ACLED (`export --to acled`)", "ucdp": "UCDP GED (`export --to ucdp`)",
@@ -292,7 +294,7 @@ def _exports(resources) -> list[str]:
     return lines
 
 
-def render_codebook(path: str | os.PathLike | None = None) -> str:
+def render_codebook(path: str | os.PathLike[str] | None = None) -> str:
     """The codebook of the package at `path` (directory, datapackage.json or release zip; default: the
     current directory if it holds a package, else this checkout) as Markdown text."""
     if path is None:
