@@ -146,7 +146,7 @@ def test_add_claim_appends_one_correctly_shaped_row(root, package_copy):
     assert after.startswith(before) and after.endswith(b"\n") and b"\r" not in after[len(before):]
     row = {**base, "claim_id": next_id, "claim_type": "injured", "subject": "civilians", "value_low": "12",
            "value_best": "12", "value_high": "", "qualifier": "more_than", "scope_note": "first day",
-           "quote": quote, "credibility": "6", "notes": ""}
+           "quote": quote, "quote_translation": "", "credibility": "6", "notes": ""}
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerow([row[f] for f in fields(root, "claims")])
     assert after[len(before):].decode() == buf.getvalue()

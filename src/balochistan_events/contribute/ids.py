@@ -20,7 +20,6 @@ import csv
 import io
 import os
 import re
-import subprocess
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from pathlib import Path
 
 from balochistan_events.errors import PackageError
 from balochistan_events.package.descriptor import Package, Resource, read_package
+from balochistan_events.package.gitsource import git
 from balochistan_events.package.source import DirectorySource, open_source
 
 # where a command finds the package: a directory, or None for the current directory
@@ -127,23 +127,18 @@ class History:
         return None
 
 
-def _git(root: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
-    return subprocess.run(["git", "-C", str(root), *args], input=stdin, capture_output=True, env=env, check=False)
-
-
 def git_history(root: Path, relpath: str, column: str) -> History:
     """Every value of `column` in every committed version of `relpath` (all branches and tags)."""
     try:
-        inside = _git(root, "rev-parse", "--is-inside-work-tree")
-    except FileNotFoundError:
+        inside = git(root, "rev-parse", "--is-inside-work-tree", check=False)
+    except PackageError:    # git not installed, or it hung
         return History(status="no-git-binary")
     if inside.returncode != 0 or inside.stdout.strip() != b"true":
         return History(status="no-git")
     hist = History()
-    if _git(root, "rev-parse", "--is-shallow-repository").stdout.strip() == b"true":
+    if git(root, "rev-parse", "--is-shallow-repository", check=False).stdout.strip() == b"true":
         hist.status = "shallow"
-    log = _git(root, "log", "--all", "--format=", "--raw", "--no-abbrev", "--no-renames", "--", relpath)
+    log = git(root, "log", "--all", "--format=", "--raw", "--no-abbrev", "--no-renames", "--", relpath, check=False)
     if log.returncode != 0:  # e.g. a repository without any commit yet
         return hist
     blobs: list[str] = []
@@ -156,7 +151,7 @@ def git_history(root: Path, relpath: str, column: str) -> History:
                 blobs.append(sha)
     if not blobs:
         return hist
-    batch = _git(root, "cat-file", "--batch", stdin=("\n".join(blobs) + "\n").encode())
+    batch = git(root, "cat-file", "--batch", input=("\n".join(blobs) + "\n").encode(), check=False)
     out, pos = batch.stdout, 0
     while pos < len(out):
         nl = out.index(b"\n", pos)

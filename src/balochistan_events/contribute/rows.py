@@ -78,7 +78,8 @@ def derivable_fields(res: Resource) -> dict[str, str]:
     if {"geonames_id", "latitude", "longitude"} <= set(res.field_names):
         out["latitude"] = out["longitude"] = "the GeoNames place's, from geonames_id"
     if {"qualifier", "value_low", "value_best", "value_high"} <= set(res.field_names):
-        out["value_low"] = out["value_high"] = "from value_best as the qualifier says (at_least: low = best)"
+        out["value_low"] = "value_best when the qualifier gives a lower bound (exact, at_least, more_than)"
+        out["value_high"] = "value_best when the qualifier gives an upper bound (exact, up_to, nearly)"
     return out
 
 

@@ -21,7 +21,7 @@ def parse_version(text: str | None) -> tuple[int, int, int] | None:
 
 
 def git(repo: str | os.PathLike, *args: str, input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess:
-    env = dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C")
+    env = dict(os.environ, GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0", LC_ALL="C")  # read-only: take no index lock
     try:
         proc = subprocess.run(["git", "-C", str(repo), *args], input=input, capture_output=True, env=env,
                               timeout=GIT_TIMEOUT)
