@@ -64,9 +64,10 @@ def test_zip_has_fixed_order_times_and_permissions(built):
     with zipfile.ZipFile(zip_path) as zf:
         infos = zf.infolist()
     names = [i.filename for i in infos]
-    assert all(n.startswith("balochistan-events-0.1.0/") for n in names)
-    rel = [n.split("/", 1)[1] for n in names]
+    # a Frictionless zip: the package at the archive's root, no top-level folder
+    rel = names
     assert rel[0] == "datapackage.json"
+    assert "README.md" in rel and not any(n.startswith("balochistan-events-") for n in rel)
     assert rel[1:] == sorted(rel[1:])
     for info in infos:
         assert info.date_time == (2026, 11, 23, 0, 0, 0)

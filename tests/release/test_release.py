@@ -342,5 +342,5 @@ def test_release_updates_the_citation_to_the_new_version(tmp_path, monkeypatch, 
         '"2026-01-01"', '"2026-11-23"')
     assert "CITATION.cff" in result.output                      # the commit command names it too
     with zipfile.ZipFile(repo / "dist" / "balochistan-events-1.0.0.zip") as zf:
-        shipped = zf.read("balochistan-events-1.0.0/CITATION.cff").decode()
+        shipped = zf.read("CITATION.cff").decode()
     assert 'version: "1.0.0"' in shipped

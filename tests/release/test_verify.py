@@ -66,11 +66,11 @@ def _rezip(src: Path, dest: Path, change=None, add=None) -> Path:
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
             data = zin.read(info)
-            if change and info.filename.endswith("/" + change):
+            if change and (info.filename == change or info.filename.endswith("/" + change)):
                 data = _flip(data, len(data) // 2)
             zout.writestr(info, data)
         if add:
-            zout.writestr(f"balochistan-events-0.1.0/{add}", b"surprise\n")
+            zout.writestr(add, b"surprise\n")
     return dest
 
 

@@ -21,7 +21,7 @@ from balochistan_events.package.atomic import Transaction, recover
 from balochistan_events.package.gitsource import (
     GitSource,
     git,
-    latest_release_tag,
+    latest_release,
     package_prefix,
     parse_version,
     repo_root,
@@ -309,11 +309,12 @@ def release(path: str | os.PathLike = ".", *, bump: str | None = None, version: 
 
     # 2. what changed since the last release
     repo = repo_root(pkg_dir)
-    last = latest_release_tag(repo) if repo is not None else None
+    # the last v* tag, or in a clone without tags the commit that first carried the last released version
+    last = latest_release(repo, package_prefix(repo, pkg_dir)) if repo is not None else None
     diff = None
     required = None
     if last is not None:
-        old_src = GitSource(repo, last[1], package_prefix(repo, pkg_dir))
+        old_src = GitSource(repo, last[2], package_prefix(repo, pkg_dir))
         diff = diff_packages(old_src, DirectorySource(pkg_dir), cwd=pkg_dir)
         diff.old_label, diff.new_label = last[1], "working tree"
         required = diff.bump
