@@ -6,10 +6,22 @@
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
-__all__ = ["load", "validate_package", "pandera_schemas", "PackageError"]
+__all__ = ["load", "validate_package", "pandera_schemas", "PackageError", "__version__"]
 
 from balochistan_events.errors import PackageError
+
+
+def _installed_version() -> str:
+    """The installed distribution's version (pyproject.toml); 0+unknown when run from a bare source tree."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("balochistan-events")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+__version__ = _installed_version()
 
 
 def __getattr__(name):

@@ -1,4 +1,4 @@
-"""build, release, diff, verify: cutting and checking releases."""
+"""build, release, diff, verify, download: cutting, checking and fetching releases."""
 from __future__ import annotations
 
 import sys
@@ -100,3 +100,23 @@ def verify(release_path):
     result = verify_release(release_path)
     click.echo(format_text(result))
     sys.exit(EXIT_OK if result.ok else EXIT_INVALID)
+
+
+@cli.command()
+@click.argument("version", metavar="X.Y.Z")
+@click.option("--to", "to", default=None, type=click.Path(file_okay=False),
+              help="Also copy the zip and its .sha256 into this directory.")
+def download(version, to):
+    """Download a published release, check its sha256 and keep it in the user cache; print its path.
+
+    The sha256 comes from the registry shipped with this package (or, for a newer version, from the
+    .sha256 published beside the zip). The URL is $BALOCHISTAN_EVENTS_RELEASE_URL ({version} replaced),
+    else the project's GitHub release asset. A cached release needs no network."""
+    from pathlib import Path
+
+    from balochistan_events.package.download import copy_release, fetch_release
+
+    path = fetch_release(version)
+    if to is not None:
+        path = copy_release(path, Path(to))
+    click.echo(str(path))
