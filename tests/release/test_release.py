@@ -9,10 +9,6 @@ import zipfile
 
 import pytest
 from click.testing import CliRunner
-
-from balochistan_events.cli import cli
-from balochistan_events.release import build as build_module
-from balochistan_events.release import publish as release_module
 from release_helpers import (
     GIT_ENV,
     add_actor,
@@ -25,6 +21,10 @@ from release_helpers import (
     snapshot,
     write_rows,
 )
+
+from balochistan_events.cli import cli
+from balochistan_events.release import build as build_module
+from balochistan_events.release import publish as release_module
 
 DATE = "2026-11-23"
 
@@ -39,7 +39,8 @@ def git_identity(monkeypatch):
 @pytest.fixture
 def fast_docs(monkeypatch):
     """Stand-ins for codebook/report rendering where the documents are not what is tested."""
-    monkeypatch.setattr(build_module, "render_documents", lambda staging, when: {"codebook.md": b"codebook stub\n", "report.html": b"report stub\n"})
+    monkeypatch.setattr(build_module, "render_documents",
+                        lambda staging, when: {"codebook.md": b"codebook stub\n", "report.html": b"report stub\n"})
 
 
 def run(repo, monkeypatch, *args):

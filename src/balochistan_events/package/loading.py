@@ -13,7 +13,6 @@ from balochistan_events.package.descriptor import Package, Resource, read_packag
 from balochistan_events.package.fieldtypes import arrow_schema, parse, to_pandas
 from balochistan_events.package.source import open_source
 
-
 BUNDLED = Path(__file__).resolve().parents[1] / "bundled"
 
 

@@ -15,9 +15,8 @@
 Releases up to 1.0.0 held the same files under one top-level folder balochistan-events-X.Y.Z/;
 every reader (ZipSource, verify, diff, the R loader) accepts both layouts.
 
-Deterministic: same files + same date -> byte-identical zip. Entries are in a fixed order with fixed
-times (the build date), permissions (0644) and compression; JSON is written with a fixed layout.
-The date is --date, else SOURCE_DATE_EPOCH, else the last commit's date.
+Deterministic: same files + same date -> byte-identical zip (fixed entry order, times = the build date,
+permissions 0644, compression, JSON layout). The date is --date, else SOURCE_DATE_EPOCH, else the last commit's.
 """
 from __future__ import annotations
 
@@ -391,6 +390,8 @@ def build_zip(path: str | os.PathLike = ".", date=None, overrides: dict[str, byt
         for rel in (CHANGELOG, *COMPANION_FILES):
             if source.exists(rel):
                 manifest[rel] = source.read(rel)
+        from balochistan_events.release.rloader import stamp_registry
+        stamp_registry(manifest, version)       # the R loader learns the hashes of the releases before this one
         manifest.update(documents)
         from balochistan_events.release.zipreadme import README, render_readme
 
