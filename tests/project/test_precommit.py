@@ -67,7 +67,8 @@ def pre_commit(cwd, env, *args):
 
     require_tool("pre-commit")
     # pre-commit run by this interpreter, so the hook's virtualenv is built from it (a venv's python)
-    return subprocess.run([sys.executable, "-m", "pre_commit", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=600)
+    return subprocess.run([sys.executable, "-m", "pre_commit", *args], cwd=cwd, capture_output=True, text=True,
+                          env=env, timeout=600)
 
 
 @pytest.fixture(scope="module")
