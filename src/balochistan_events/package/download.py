@@ -196,3 +196,21 @@ def copy_release(path: Path, dest_dir: str | os.PathLike) -> Path:
         write_bytes(target.with_name(target.name + ".sha256"), path.with_name(path.name + ".sha256").read_bytes())
     return target
 
+
+
+REGISTRY_IN_CHECKOUT = "src/balochistan_events/" + REGISTRY
+
+
+def registry_with(raw: bytes, version: str, sha256: str, day: str) -> bytes:
+    """registry.json's text with `version` added (what `release` writes beside the new zip); the
+    existing entries and their order are kept, versions stay sorted."""
+    data = json.loads(raw.decode("utf-8"))
+    releases = dict(data.get("releases", {}))
+    if version in releases and releases[version].get("sha256") != sha256:
+        raise PackageError(f"{REGISTRY_IN_CHECKOUT} already records {version} with another sha256", file=REGISTRY_IN_CHECKOUT)
+    releases[version] = {"sha256": sha256, "date": day}
+    data["releases"] = dict(sorted(releases.items(), key=lambda kv: _key(kv[0])))
+    lines = [f'    {json.dumps(v)}: {json.dumps(e)}' for v, e in data["releases"].items()]
+    head = {k: v for k, v in data.items() if k != "releases"}
+    body = "".join(f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)},\n" for k, v in head.items())
+    return ("{\n" + body + '  "releases": {\n' + ",\n".join(lines) + "\n  }\n}\n").encode("utf-8")

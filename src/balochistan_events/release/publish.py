@@ -398,12 +398,18 @@ def release(path: str | os.PathLike = ".", *, bump: str | None = None, version: 
         tx.stage(desc_path, new_desc)
         if CITATION in overrides:
             tx.stage(citation_path, overrides[CITATION])
+        from balochistan_events.release.rloader import registry_updates
+
+        registered = registry_updates(pkg_dir, new_s, built.sha256, when.date().isoformat())
+        for rel, data in registered.items():       # the release registry (load(version=), R), when present
+            tx.stage(pkg_dir / rel, data)
     except BaseException:
         tx.rollback()
         raise
     tx.commit()
 
-    rel_files = [prefix + DESCRIPTOR, prefix + CHANGELOG] + ([prefix + CITATION] if CITATION in overrides else [])
+    rel_files = [prefix + DESCRIPTOR, prefix + CHANGELOG] + ([prefix + CITATION] if CITATION in overrides else []) + \
+        [prefix + rel for rel in registered]
     message = f"Release {new_s}"
     commands = [f"git add -- {' '.join(rel_files)}",
                 f"git commit -m \"{message}\" -- {' '.join(rel_files)}",
