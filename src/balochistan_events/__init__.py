@@ -24,7 +24,7 @@ def _installed_version() -> str:
 __version__ = _installed_version()
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> object:
     # Imports stay lazy so that `balochistan-events --help` and the CLI start quickly.
     if name == "load":
         from balochistan_events.package.loading import load

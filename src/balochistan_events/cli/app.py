@@ -102,7 +102,7 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
 @click.group(cls=SafeGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
               help="Show the tool's version and the data version, then exit.")
-def cli():
+def cli() -> None:
     """Validate, build and release the balochistan-events data package."""
 
 

@@ -106,7 +106,7 @@ def verify(release_path):
 @click.argument("version", metavar="X.Y.Z")
 @click.option("--to", "to", default=None, type=click.Path(file_okay=False),
               help="Also copy the zip and its .sha256 into this directory.")
-def download(version, to):
+def download(version: str, to: str | None) -> None:
     """Download a published release, check its sha256 and keep it in the user cache; print its path.
 
     The sha256 comes from the registry shipped with this package (or, for a newer version, from the

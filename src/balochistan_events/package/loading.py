@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
@@ -25,13 +26,13 @@ class Dataset(dict):
     >>> ds.claims.groupby("claimant_id", observed=True).size()   # doctest: +SKIP
     """
 
-    def __init__(self, tables: dict, descriptor: dict, origin: str = "path", location: str | None = None):
+    def __init__(self, tables: dict, descriptor: dict, origin: str = "path", location: str | None = None) -> None:
         super().__init__(tables)
         self.descriptor = descriptor
         self.origin = origin
         self.location = location
 
-    def __getattr__(self, name: str):  # noqa: ANN204 - a DataFrame, typed by the caller
+    def __getattr__(self, name: str) -> Any:
         try:
             return self[name]
         except KeyError:
@@ -45,7 +46,7 @@ class Dataset(dict):
     def version(self) -> str | None:
         return self.descriptor.get("version")
 
-    def claims_summary(self):  # noqa: ANN201 - a DataFrame
+    def claims_summary(self) -> Any:
         """The reconciled view: one row per event x claim_type x subject (see summary.claims_summary)."""
         from balochistan_events.package.summary import claims_summary
         return claims_summary(self)

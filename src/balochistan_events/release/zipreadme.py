@@ -40,7 +40,8 @@ def _describe(path: str, tables: dict[str, str]) -> str:
 
 def render_readme(descriptor: dict, members: list[str], version: str, created: str) -> bytes:
     """The README.md for a release holding `members` (paths relative to the zip root, README included)."""
-    resources_ = descriptor.get("resources") if isinstance(descriptor.get("resources"), list) else []
+    listed_resources = descriptor.get("resources")
+    resources_: list = listed_resources if isinstance(listed_resources, list) else []
     tables: dict[str, str] = {}
     for res in resources_:
         if isinstance(res, dict) and isinstance(res.get("name"), str):
