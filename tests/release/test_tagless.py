@@ -107,3 +107,17 @@ def test_a_clone_of_this_repository_without_tags_diffs_against_1_0_0(tmp_path):
     assert proc.returncode in (0, 1), proc.stderr
     result = json.loads(proc.stdout)
     assert result["old"]["version"] == "1.0.0"
+
+
+def test_build_ref_rebuilds_a_version_without_tags_byte_for_byte(tmp_path, monkeypatch):
+    repo = git_repo(tmp_path / "repo")
+    assert invoke(repo, monkeypatch, "release", "--version", "1.0.0", "--date", DATE).exit_code == 0
+    commit(repo, "Release 1.0.0")
+    add_actor(repo)
+    commit(repo, "later work")
+    rebuilt = invoke(repo, monkeypatch, "build", "--ref", "1.0.0", "--out", str(tmp_path / "again"))
+    assert rebuilt.exit_code == 0, rebuilt.output
+    name = "balochistan-events-1.0.0.zip"
+    assert (tmp_path / "again" / name).read_bytes() == (repo / "dist" / name).read_bytes()
+    missing = invoke(repo, monkeypatch, "build", "--ref", "3.0.0", "--out", str(tmp_path / "x"))
+    assert missing.exit_code == 2 and "version '3.0.0': not found" in missing.output

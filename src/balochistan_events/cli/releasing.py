@@ -9,6 +9,16 @@ from balochistan_events.cli.app import EXIT_INVALID, EXIT_OK, cli, echo_problems
 from balochistan_events.cli.options import date_option, path_argument
 
 
+def _parse_created(text: str) -> object:
+    """A descriptor's created (YYYY-MM-DDTHH:MM:SSZ) as a UTC datetime for the build date."""
+    import datetime as dt
+
+    try:
+        return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+    except ValueError:
+        raise click.BadParameter(f"the package's created {text!r} is not YYYY-MM-DDTHH:MM:SSZ; pass --date") from None
+
+
 def _echo_invalid(exc) -> None:
     echo_problems(exc.report.errors, exc.report.error_count)
     click.echo(f"error: {exc}", err=True)
@@ -19,14 +29,27 @@ def _echo_invalid(exc) -> None:
 @click.option("--out", default="dist", show_default=True, type=click.Path(file_okay=False),
               help="Directory for the zip and its .sha256.")
 @date_option
-def build(path, out, date):
+@click.option("--ref", default=None, metavar="VERSION|REF",
+              help="Rebuild the package as it was at this version (its tag, or in a clone without tags the commit "
+                   "that first carried it) or git ref; the date defaults to the 'created' it records.")
+def build(path: str, out: str, date: str | None, ref: str | None) -> None:
     """Build the release zip (CSV, Parquet, derived tables, docs, hashes) without changing the version.
 
     Same commit and same --date give a byte-identical zip."""
     from balochistan_events.release.build import BuildInvalid, build_release
 
     try:
-        result = build_release(path, out, date)
+        if ref is not None:
+            import tempfile
+            from pathlib import Path
+
+            from balochistan_events.package.gitsource import export_ref
+
+            with tempfile.TemporaryDirectory(prefix="be-rebuild-") as tmp:
+                pkg, created = export_ref(ref, Path(tmp), path)
+                result = build_release(pkg, out, date or (_parse_created(created) if created else None))
+        else:
+            result = build_release(path, out, date)
     except BuildInvalid as exc:
         _echo_invalid(exc)
         sys.exit(EXIT_INVALID)

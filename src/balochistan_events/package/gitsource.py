@@ -236,3 +236,30 @@ def open_ref(ref: str, cwd: str | os.PathLike = ".") -> GitSource | None:
     if resolve_commit(root, ref) is None:
         return None
     return GitSource(root, ref, prefix)
+
+
+def export_ref(ref: str, dest: Path, cwd: str | os.PathLike = ".") -> tuple[Path, str | None]:
+    """Write the package at `ref` (a version, tag, branch or commit; versions resolve as in open_ref) into
+    `dest`, with the files a release ships; (package directory, its datapackage.json's `created`)."""
+    import io
+    import json
+    import tarfile
+
+    source = open_ref(ref, cwd)
+    if source is None:
+        what = "version" if version_spec(ref) is not None else "git ref"
+        raise PackageError(f"{what} {ref!r}: not found in the repository at {cwd} (no such tag, commit or version)")
+    archive = git(source.repo, "archive", "--format=tar", source.commit, "--", source.prefix or ".").stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        for member in tar.getmembers():
+            if member.isfile() and member.name.startswith(source.prefix):
+                rel = check_relative_path(member.name[len(source.prefix):], DESCRIPTOR)
+                target = dest / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                extracted = tar.extractfile(member)
+                target.write_bytes(extracted.read() if extracted is not None else b"")
+    try:
+        created = json.loads((dest / DESCRIPTOR).read_text(encoding="utf-8")).get("created")
+    except (OSError, ValueError, AttributeError):
+        created = None
+    return dest, created if isinstance(created, str) else None
