@@ -1,9 +1,11 @@
 # read_balochistan_events.R: load the balochistan-events data package in R.
 #
-# Needs only the jsonlite and readr packages (CRAN; Debian: r-cran-jsonlite r-cran-readr).
+# Needs the jsonlite and readr packages (CRAN; Debian: r-cran-jsonlite r-cran-readr), and digest
+# (r-cran-digest) only to download a release with `version =`.
 #
 #   source("R/read_balochistan_events.R")
 #   be <- read_balochistan_events("balochistan-events-1.0.0.zip")   # or a directory / datapackage.json
+#   be <- read_balochistan_events(version = "1.0.0")                # download, verify, cache
 #   table(be$claims$claim_type)
 #
 # Column types come from the Table Schemas the package ships (schemas/*.json or inline):
@@ -12,14 +14,22 @@
 #   -> factor whose levels are the schema's codes in schema order.
 # Empty cells (the schema's missingValues, "" by default) become NA. A cell that does not parse as
 # its column's type stops with an error naming the file, line and field.
+#
+# version = "X.Y.Z" downloads balochistan-events-X.Y.Z.zip from the URL template in the environment
+# variable BALOCHISTAN_EVENTS_RELEASE_URL ({version} replaced; default: the GitHub release asset),
+# checks its sha256 against .be_registry below (or `sha256 =`, or, for a version newer than every
+# registered one, the .sha256 published beside the zip), and keeps it in the user cache directory
+# (BALOCHISTAN_EVENTS_CACHE_DIR, else tools::R_user_dir("balochistan-events", "cache")), one folder per
+# version and hash. A cached release is checked again on every use and needs no network.
 
-read_balochistan_events <- function(path = ".", tables = NULL) {
-  for (pkg in c("jsonlite", "readr")) {
-    if (!requireNamespace(pkg, quietly = TRUE)) {
-      stop(sprintf("read_balochistan_events needs the R package '%s' (install.packages(\"%s\"))", pkg, pkg),
-           call. = FALSE)
-    }
-  }
+# sha256 of published releases; `balochistan-events build` writes the versions older than the release
+# this file ships in (a zip cannot hold its own hash).
+.be_registry <- c("1.0.0" = "68e9eb97226513b732f5945f40b156050e3fb5d15334fab62eead13ebaf48dd4")
+.be_default_url <- "https://github.com/balochistan-events/balochistan-events/releases/download/v{version}/balochistan-events-{version}.zip"
+
+read_balochistan_events <- function(path = ".", tables = NULL, version = NULL, sha256 = NULL) {
+  .be_require(c("jsonlite", "readr"))
+  if (!is.null(version)) path <- .be_fetch_release(version, sha256)
   root <- .be_package_root(path)
   descriptor_file <- file.path(root, "datapackage.json")
   descriptor <- jsonlite::fromJSON(descriptor_file, simplifyVector = FALSE)
@@ -35,7 +45,98 @@ read_balochistan_events <- function(path = ".", tables = NULL) {
     out[[res$name]] <- .be_read_table(.be_inside(root, res$path), res$path, schema)
   }
   attr(out, "datapackage") <- descriptor
+  attr(out, "version") <- descriptor$version
   out
+}
+
+.be_require <- function(pkgs) {
+  for (pkg in pkgs) {
+    if (!requireNamespace(pkg, quietly = TRUE)) {
+      stop(sprintf("read_balochistan_events needs the R package '%s' (install.packages(\"%s\"))", pkg, pkg),
+           call. = FALSE)
+    }
+  }
+}
+
+.be_sha256 <- function(file) digest::digest(file = file, algo = "sha256")
+
+# The sha256 for `name` in a sha256sum-format file (or its only line), or NULL.
+.be_parse_sha256 <- function(file, name) {
+  text <- readLines(file, warn = FALSE)
+  lines <- regmatches(text, regexec("^\\s*([0-9a-fA-F]{64})\\s+\\*?(\\S.*?)\\s*$", text, perl = TRUE))
+  lines <- Filter(function(m) length(m) == 3, lines)
+  for (m in lines) if (basename(m[3]) == name) return(tolower(m[2]))
+  if (length(lines) == 1) tolower(lines[[1]][2]) else NULL
+}
+
+.be_download <- function(url, dest) {
+  said <- character()
+  ok <- withCallingHandlers(
+    tryCatch(utils::download.file(url, dest, mode = "wb", quiet = TRUE) == 0,
+             error = function(e) { said <<- c(said, conditionMessage(e)); FALSE }),
+    warning = function(w) { said <<- c(said, conditionMessage(w)); invokeRestart("muffleWarning") })
+  if (isTRUE(ok)) return(TRUE)
+  unlink(dest)
+  if (any(grepl("status was '(403|404|410)", said))) return(FALSE)
+  stop(sprintf("cannot download %s (no network, or the server cannot be reached): %s; a release downloaded once works offline",
+               url, paste(said, collapse = "; ")), call. = FALSE)
+}
+
+# The expected sha256 of a release: `sha256`, the registry, a cached or the published .sha256.
+.be_expected_sha256 <- function(version, sha256, url, cache, name) {
+  if (!is.null(sha256)) return(list(tolower(sha256), "the sha256 argument"))
+  if (version %in% names(.be_registry)) return(list(.be_registry[[version]], "the loader's registry"))
+  known <- names(.be_registry)
+  if (length(known) && all(vapply(known, function(k) utils::compareVersion(version, k) <= 0, TRUE))) {
+    stop(sprintf("unknown version %s: known versions are %s", version, paste(known, collapse = ", ")), call. = FALSE)
+  }
+  for (sidecar in Sys.glob(file.path(cache, version, "*", paste0(name, ".sha256")))) {
+    digest <- .be_parse_sha256(sidecar, name)
+    if (!is.null(digest) && file.exists(file.path(dirname(sidecar), name))) return(list(digest, "its published .sha256 (cached)"))
+  }
+  tmp <- tempfile(fileext = ".sha256")
+  on.exit(unlink(tmp))
+  if (!.be_download(paste0(url, ".sha256"), tmp)) {
+    stop(sprintf("unknown version %s: no release at %s; known versions are %s", version, url,
+                 if (length(known)) paste(known, collapse = ", ") else "none"), call. = FALSE)
+  }
+  digest <- .be_parse_sha256(tmp, name)
+  if (is.null(digest)) stop(sprintf("%s.sha256 holds no sha256 line for %s", url, name), call. = FALSE)
+  list(digest, "its published .sha256")
+}
+
+# The verified release zip of `version` in the user cache, downloaded when it is not there yet.
+.be_fetch_release <- function(version, sha256 = NULL) {
+  .be_require("digest")
+  version <- sub("^v", "", version)
+  if (!grepl("^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)$", version)) {
+    stop(sprintf("version '%s' is not X.Y.Z (for example 1.0.0)", version), call. = FALSE)
+  }
+  template <- Sys.getenv("BALOCHISTAN_EVENTS_RELEASE_URL", "")
+  if (!nzchar(template)) template <- .be_default_url
+  if (!grepl("{version}", template, fixed = TRUE)) {
+    stop("BALOCHISTAN_EVENTS_RELEASE_URL has no {version} placeholder", call. = FALSE)
+  }
+  url <- gsub("{version}", version, template, fixed = TRUE)
+  name <- sprintf("balochistan-events-%s.zip", version)
+  cache <- Sys.getenv("BALOCHISTAN_EVENTS_CACHE_DIR", "")
+  if (!nzchar(cache)) cache <- file.path(tools::R_user_dir("balochistan-events", "cache"), "releases")
+  expected <- .be_expected_sha256(version, sha256, url, cache, name)
+  folder <- file.path(cache, version, expected[[1]])
+  file <- file.path(folder, name)
+  if (file.exists(file) && identical(.be_sha256(file), expected[[1]])) return(file)
+  dir.create(folder, recursive = TRUE, showWarnings = FALSE)
+  tmp <- tempfile(tmpdir = folder, fileext = ".part")
+  if (!.be_download(url, tmp)) stop(sprintf("unknown version %s: no release at %s", version, url), call. = FALSE)
+  received <- .be_sha256(tmp)
+  if (!identical(received, expected[[1]])) {
+    unlink(tmp)
+    stop(sprintf("sha256 mismatch for %s: expected %s (%s), received %s; the download was deleted",
+                 url, expected[[1]], expected[[2]], received), call. = FALSE)
+  }
+  file.rename(tmp, file)
+  writeLines(sprintf("%s  %s", expected[[1]], name), paste0(file, ".sha256"))
+  file
 }
 
 # The folder holding datapackage.json: a directory, a datapackage.json path, or a release zip

@@ -3,9 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# System packages: R (the R loader is tested in real R) and Chromium (the report is opened headless).
+# System packages: R with jsonlite, readr and digest (the R loader, downloads included, is tested in real
+# R) and Chromium (the report is opened headless).
 # --no-install-recommends: with recommends, r-base-core pulls in hundreds of packages.
-apt_packages=(r-base-core r-cran-jsonlite r-cran-readr chromium)
+apt_packages=(r-base-core r-cran-jsonlite r-cran-readr r-cran-digest chromium)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

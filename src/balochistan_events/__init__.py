@@ -6,8 +6,7 @@
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
-__all__ = ["load", "validate_package", "pandera_schemas", "PackageError"]
+__all__ = ["load", "validate_package", "pandera_schemas", "PackageError", "__version__"]
 
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +16,19 @@ if TYPE_CHECKING:  # the names __getattr__ provides, for type checkers (the pack
     from balochistan_events.package.loading import load
     from balochistan_events.validation.engine import validate_package
     from balochistan_events.validation.pandera_bridge import pandera_schemas
+
+
+def _installed_version() -> str:
+    """The installed distribution's version (pyproject.toml); 0+unknown when run from a bare source tree."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("balochistan-events")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+__version__ = _installed_version()
 
 
 def __getattr__(name: str) -> Any:

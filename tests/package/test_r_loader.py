@@ -3,15 +3,14 @@ as the Python loader, for a checkout, an extracted package and a release zip."""
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 
 import pandas as pd
 import pytest
+from sample_package import shared_sample, shared_sample_release
 
 import balochistan_events as be
 from conftest import ROOT, require_tool
-from sample_package import shared_sample, shared_sample_release
 
 R_LOADER = ROOT / "R" / "read_balochistan_events.R"
 
@@ -128,15 +127,3 @@ def test_r_refuses_paths_outside_the_package(tmp_path, sample):
     (pkg / "datapackage.json").write_text(json.dumps(desc), encoding="utf-8")
     res = rscript(tmp_path, f'source("{R_LOADER}"); read_balochistan_events("{pkg}")')
     assert res.returncode != 0 and "not inside the package" in res.stderr
-
-
-def test_the_r_example_in_the_docs_runs(tmp_path, tmp_path_factory, sample, root):
-    zip_path = shared_sample_release(tmp_path_factory)
-    docs = (root / "docs" / "using-the-data.md").read_text(encoding="utf-8")
-    example = re.findall(r"```r\n(.*?)```", docs, flags=re.S)[0]
-    assert "read_balochistan_events(" in example
-    example = example.replace('source("R/read_balochistan_events.R")', f'source("{R_LOADER}")')
-    example = re.sub(r'"balochistan-events-[0-9.]+\.zip"', f'"{zip_path}"', example)
-    res = rscript(tmp_path, example + '\ncat("\\nOK", nrow(be$claims), "\\n")\n')
-    assert res.returncode == 0, res.stderr
-    assert f"OK {len(be.load(sample).claims)}" in res.stdout

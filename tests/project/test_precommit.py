@@ -5,8 +5,11 @@ The hook definition says `language: python`, so pre-commit builds a virtualenv a
 hook repository into it. These tests must not use the network (CI has none but the package
 registries, and should not need even those here), so they run pre-commit with:
 
-- VIRTUALENV_SYSTEM_SITE_PACKAGES=1: the hook's virtualenv sees the test environment's packages, so
-  the dependencies (pandas, pyarrow, …) are already satisfied and nothing is downloaded;
+- PYTHONPATH = the site-packages of the interpreter running the tests: the hook's virtualenv sees the
+  test environment's packages, so the dependencies (pandas, pyarrow, …) are already satisfied and
+  nothing is downloaded. (VIRTUALENV_SYSTEM_SITE_PACKAGES would not do: from a virtual environment it
+  exposes the *base* interpreter's site-packages, which lack the test venv's packages. Editable
+  installs' .pth files are not read from PYTHONPATH, so the hook still runs the copy pip installs);
 - PIP_NO_INDEX=1 and PIP_CONFIG_FILE=/dev/null: pip never asks an index, whatever the machine's
   pip configuration says;
 - PIP_NO_BUILD_ISOLATION=0 (pip's spelling of --no-build-isolation): the local checkout is built
@@ -41,9 +44,18 @@ def git(cwd, *args):
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True, env=env).stdout.strip()
 
 
+def interpreter_site_packages() -> list[str]:
+    """The site-packages directories of the interpreter running the tests (a venv's own, not its base's)."""
+    import site
+    import sys
+
+    dirs = [d for d in site.getsitepackages() if d.startswith(sys.prefix)]
+    return dirs or site.getsitepackages()
+
+
 def offline_env(home: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "VIRTUALENV_", "PRE_COMMIT"))}
-    env.update({"PRE_COMMIT_HOME": str(home), "VIRTUALENV_SYSTEM_SITE_PACKAGES": "1", "PIP_NO_INDEX": "1",
+    env.update({"PRE_COMMIT_HOME": str(home), "PYTHONPATH": os.pathsep.join(interpreter_site_packages()), "PIP_NO_INDEX": "1",
                 "PIP_CONFIG_FILE": os.devnull, "PIP_NO_BUILD_ISOLATION": "0", "PIP_DISABLE_PIP_VERSION_CHECK": "1",
                 "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
                 "GIT_COMMITTER_EMAIL": "t@example.org", "GIT_CONFIG_GLOBAL": os.devnull})
@@ -51,8 +63,12 @@ def offline_env(home: Path) -> dict:
 
 
 def pre_commit(cwd, env, *args):
-    exe = require_tool("pre-commit")
-    return subprocess.run([exe, *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=600)
+    import sys
+
+    require_tool("pre-commit")
+    # pre-commit run by this interpreter, so the hook's virtualenv is built from it (a venv's python)
+    return subprocess.run([sys.executable, "-m", "pre_commit", *args], cwd=cwd, capture_output=True, text=True,
+                          env=env, timeout=600)
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +164,7 @@ def test_pinned_hook_installs_the_checkout_and_runs_only_for_package_files(hook_
     # the hook's virtualenv holds the checkout itself, installed by pip from the hook repository
     installed = list((tmp_path / "home").glob("repo*/py_env-*/lib/python*/site-packages/balochistan_events/cli/__init__.py"))
     assert len(installed) == 1, list((tmp_path / "home").glob("repo*/*"))
-    assert installed[0].read_bytes() == (hook_repo / "src" / "balochistan_events" / "cli.py").read_bytes()
+    assert installed[0].read_bytes() == (hook_repo / "src" / "balochistan_events" / "cli" / "__init__.py").read_bytes()
 
     # a change outside the package does not run the validator; one inside does
     (consumer / "README.md").write_text("changed\n")

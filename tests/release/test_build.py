@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from release_helpers import commit, git_repo, make_package, read_rows, write_rows
 
 import balochistan_events as be
 from balochistan_events.cli import cli
@@ -19,7 +20,6 @@ from balochistan_events.package.descriptor import read_package
 from balochistan_events.package.fieldtypes import arrow_schema
 from balochistan_events.package.source import open_source
 from balochistan_events.release.build import build_release, build_zip, extract
-from release_helpers import commit, git_repo, make_package, read_rows, write_rows
 
 DATE = "2026-11-23"
 
@@ -64,9 +64,10 @@ def test_zip_has_fixed_order_times_and_permissions(built):
     with zipfile.ZipFile(zip_path) as zf:
         infos = zf.infolist()
     names = [i.filename for i in infos]
-    assert all(n.startswith("balochistan-events-0.1.0/") for n in names)
-    rel = [n.split("/", 1)[1] for n in names]
+    # a Frictionless zip: the package at the archive's root, no top-level folder
+    rel = names
     assert rel[0] == "datapackage.json"
+    assert "README.md" in rel and not any(n.startswith("balochistan-events-") for n in rel)
     assert rel[1:] == sorted(rel[1:])
     for info in infos:
         assert info.date_time == (2026, 11, 23, 0, 0, 0)

@@ -9,10 +9,6 @@ import zipfile
 
 import pytest
 from click.testing import CliRunner
-
-from balochistan_events.cli import cli
-from balochistan_events.release import build as build_module
-from balochistan_events.release import publish as release_module
 from release_helpers import (
     GIT_ENV,
     add_actor,
@@ -25,6 +21,10 @@ from release_helpers import (
     snapshot,
     write_rows,
 )
+
+from balochistan_events.cli import cli
+from balochistan_events.release import build as build_module
+from balochistan_events.release import publish as release_module
 
 DATE = "2026-11-23"
 
@@ -343,5 +343,5 @@ def test_release_updates_the_citation_to_the_new_version(tmp_path, monkeypatch, 
         '"2026-01-01"', '"2026-11-23"')
     assert "CITATION.cff" in result.output                      # the commit command names it too
     with zipfile.ZipFile(repo / "dist" / "balochistan-events-1.0.0.zip") as zf:
-        shipped = zf.read("balochistan-events-1.0.0/CITATION.cff").decode()
+        shipped = zf.read("CITATION.cff").decode()
     assert 'version: "1.0.0"' in shipped

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from release_helpers import make_package, read_rows, write_rows
 
 from balochistan_events.cli import cli
 from balochistan_events.release.build import build_release, build_zip, extract
 from balochistan_events.release.verify import verify_release
-from release_helpers import make_package, read_rows, write_rows
 
 DATE = "2026-11-23"
 
@@ -66,11 +66,11 @@ def _rezip(src: Path, dest: Path, change=None, add=None) -> Path:
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
             data = zin.read(info)
-            if change and info.filename.endswith("/" + change):
+            if change and (info.filename == change or info.filename.endswith("/" + change)):
                 data = _flip(data, len(data) // 2)
             zout.writestr(info, data)
         if add:
-            zout.writestr(f"balochistan-events-0.1.0/{add}", b"surprise\n")
+            zout.writestr(add, b"surprise\n")
     return dest
 
 

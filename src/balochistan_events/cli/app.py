@@ -76,9 +76,33 @@ class SafeGroup(click.Group):
             raise Fail(f"internal error: {type(exc).__name__}: {str(exc)[:300]} (please report this)") from None
 
 
+def version_text() -> str:
+    """The tool's version and the version of the data it loads by default (the checkout you stand in,
+    else the release bundled in the installed package)."""
+    import json
+
+    from balochistan_events import __version__
+    from balochistan_events.package.loading import BUNDLED, bundled_version, default_path
+
+    try:
+        where = default_path()
+        data = json.loads((where / "datapackage.json").read_text(encoding="utf-8")).get("version")
+        origin = "bundled" if where == BUNDLED else f"checkout {where}"
+    except (PackageError, OSError, ValueError, AttributeError):
+        data, origin = bundled_version(), "bundled"
+    return f"balochistan-events {__version__} (data {data or 'none'}, {origin})"
+
+
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(version_text())
+        ctx.exit()
+
+
 @click.group(cls=SafeGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="balochistan-events")
-def cli():
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the tool's version and the data version, then exit.")
+def cli() -> None:
     """Validate, build and release the balochistan-events data package."""
 
 

@@ -1,4 +1,4 @@
-"""build, release, diff, verify: cutting and checking releases."""
+"""build, release, diff, verify, download: cutting, checking and fetching releases."""
 from __future__ import annotations
 
 import sys
@@ -7,6 +7,16 @@ import click
 
 from balochistan_events.cli.app import EXIT_INVALID, EXIT_OK, cli, echo_problems
 from balochistan_events.cli.options import date_option, path_argument
+
+
+def _parse_created(text: str) -> object:
+    """A descriptor's created (YYYY-MM-DDTHH:MM:SSZ) as a UTC datetime for the build date."""
+    import datetime as dt
+
+    try:
+        return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+    except ValueError:
+        raise click.BadParameter(f"the package's created {text!r} is not YYYY-MM-DDTHH:MM:SSZ; pass --date") from None
 
 
 def _echo_invalid(exc) -> None:
@@ -19,14 +29,27 @@ def _echo_invalid(exc) -> None:
 @click.option("--out", default="dist", show_default=True, type=click.Path(file_okay=False),
               help="Directory for the zip and its .sha256.")
 @date_option
-def build(path, out, date):
+@click.option("--ref", default=None, metavar="VERSION|REF",
+              help="Rebuild the package as it was at this version (its tag, or in a clone without tags the commit "
+                   "that first carried it) or git ref; the date defaults to the 'created' it records.")
+def build(path: str, out: str, date: str | None, ref: str | None) -> None:
     """Build the release zip (CSV, Parquet, derived tables, docs, hashes) without changing the version.
 
     Same commit and same --date give a byte-identical zip."""
     from balochistan_events.release.build import BuildInvalid, build_release
 
     try:
-        result = build_release(path, out, date)
+        if ref is not None:
+            import tempfile
+            from pathlib import Path
+
+            from balochistan_events.package.gitsource import export_ref
+
+            with tempfile.TemporaryDirectory(prefix="be-rebuild-") as tmp:
+                pkg, created = export_ref(ref, Path(tmp), path)
+                result = build_release(pkg, out, date or (_parse_created(created) if created else None))
+        else:
+            result = build_release(path, out, date)
     except BuildInvalid as exc:
         _echo_invalid(exc)
         sys.exit(EXIT_INVALID)
@@ -100,3 +123,23 @@ def verify(release_path):
     result = verify_release(release_path)
     click.echo(format_text(result))
     sys.exit(EXIT_OK if result.ok else EXIT_INVALID)
+
+
+@cli.command()
+@click.argument("version", metavar="X.Y.Z")
+@click.option("--to", "to", default=None, type=click.Path(file_okay=False),
+              help="Also copy the zip and its .sha256 into this directory.")
+def download(version: str, to: str | None) -> None:
+    """Download a published release, check its sha256 and keep it in the user cache; print its path.
+
+    The sha256 comes from the registry shipped with this package (or, for a newer version, from the
+    .sha256 published beside the zip). The URL is $BALOCHISTAN_EVENTS_RELEASE_URL ({version} replaced),
+    else the project's GitHub release asset. A cached release needs no network."""
+    from pathlib import Path
+
+    from balochistan_events.package.download import copy_release, fetch_release
+
+    path = fetch_release(version)
+    if to is not None:
+        path = copy_release(path, Path(to))
+    click.echo(str(path))

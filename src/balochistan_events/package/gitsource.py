@@ -81,6 +81,76 @@ def latest_release_tag(repo: Path) -> tuple[tuple[int, int, int], str] | None:
     return tags[-1] if tags else None
 
 
+def version_spec(text: str) -> tuple[int, int, int] | None:
+    """'1.0.0' or 'v1.0.0' -> (1, 0, 0); None for anything else (a branch, a commit, a path)."""
+    return parse_version(text[1:] if text[:1] in ("v", "V") else text)
+
+
+def _descriptor_version(repo: Path, commit: str, path: str) -> tuple[int, int, int] | None:
+    import json
+
+    proc = git(repo, "show", f"{commit}:{path}", check=False)
+    if proc.returncode != 0:
+        return None
+    try:
+        desc = json.loads(proc.stdout.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    return parse_version(desc.get("version")) if isinstance(desc, dict) else None
+
+
+def version_commits(repo: Path, prefix: str = "") -> list[tuple[tuple[int, int, int], str]]:
+    """(version, commit) for each version datapackage.json has carried in the history of HEAD: the
+    oldest commit whose descriptor says that version, oldest first. What a clone without tags uses."""
+    path = prefix + DESCRIPTOR
+    proc = git(repo, "log", "--reverse", "--format=%H", "HEAD", "--", path, check=False)
+    if proc.returncode != 0:
+        return []
+    seen: dict[tuple[int, int, int], str] = {}
+    for commit in proc.stdout.decode().split():
+        v = _descriptor_version(repo, commit, path)
+        if v is not None and v not in seen:
+            seen[v] = commit
+    return list(seen.items())
+
+
+def resolve_version(repo: Path, text: str, prefix: str = "") -> tuple[str, str] | None:
+    """A released version ('1.0.0' or 'v1.0.0') -> (ref, label): the tag vX.Y.Z when it exists, else
+    the commit whose datapackage.json first carried that version. None when `text` is not a version
+    or no commit carries it."""
+    v = version_spec(text)
+    if v is None:
+        return None
+    tag = "v" + ".".join(map(str, v))
+    if tag_exists(repo, tag):
+        return tag, tag
+    for version, commit in version_commits(repo, prefix):
+        if version == v:
+            return commit, f"{tag} (commit {commit[:12]}; no tag)"
+    return None
+
+
+def latest_release(repo: Path, prefix: str = "") -> tuple[tuple[int, int, int], str, str] | None:
+    """(version, 'vX.Y.Z', git ref) of the last release: the highest v* tag; in a clone without tags,
+    the highest version that datapackage.json has carried and CHANGELOG.md (at HEAD) has an entry
+    for (`release` writes both in the same commit), at the commit that first carried it."""
+    last = latest_release_tag(repo)
+    if last is not None:
+        return last[0], last[1], last[1]
+    proc = git(repo, "show", f"HEAD:{prefix}CHANGELOG.md", check=False)
+    changelog = proc.stdout.decode("utf-8", "replace") if proc.returncode == 0 else ""
+    released = set()
+    for m in re.finditer(r"(?m)^## \[v?([0-9]+\.[0-9]+\.[0-9]+)\]", changelog):
+        v = parse_version(m.group(1))
+        if v is not None:
+            released.add(v)
+    found = [(v, commit) for v, commit in version_commits(repo, prefix) if v in released]
+    if not found:
+        return None
+    v, commit = max(found)
+    return v, "v" + ".".join(map(str, v)), commit
+
+
 def tag_exists(repo: Path, tag: str) -> bool:
     return git(repo, "rev-parse", "--verify", "--quiet", f"refs/tags/{tag}", check=False).returncode == 0
 
@@ -151,8 +221,45 @@ class GitSource(PackageSource):
 
 def open_ref(ref: str, cwd: str | os.PathLike = ".") -> GitSource | None:
     """The package at `ref` in the repository holding `cwd` (package directory = cwd), or None when
-    `ref` is not a git ref there."""
+    `ref` is not a git ref there. A version ('1.0.0', 'v1.0.0') is its tag or, in a clone without
+    tags, the commit whose datapackage.json first carried it."""
     root = repo_root(cwd)
-    if root is None or resolve_commit(root, ref) is None:
+    if root is None:
         return None
-    return GitSource(root, ref, package_prefix(root, cwd))
+    prefix = package_prefix(root, cwd)
+    if version_spec(ref) is not None:
+        found = resolve_version(root, ref, prefix)
+        if found is not None:
+            source = GitSource(root, found[0], prefix)
+            source.label = found[1]
+            return source
+    if resolve_commit(root, ref) is None:
+        return None
+    return GitSource(root, ref, prefix)
+
+
+def export_ref(ref: str, dest: Path, cwd: str | os.PathLike = ".") -> tuple[Path, str | None]:
+    """Write the package at `ref` (a version, tag, branch or commit; versions resolve as in open_ref) into
+    `dest`, with the files a release ships; (package directory, its datapackage.json's `created`)."""
+    import io
+    import json
+    import tarfile
+
+    source = open_ref(ref, cwd)
+    if source is None:
+        what = "version" if version_spec(ref) is not None else "git ref"
+        raise PackageError(f"{what} {ref!r}: not found in the repository at {cwd} (no such tag, commit or version)")
+    archive = git(source.repo, "archive", "--format=tar", source.commit, "--", source.prefix or ".").stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        for member in tar.getmembers():
+            if member.isfile() and member.name.startswith(source.prefix):
+                rel = check_relative_path(member.name[len(source.prefix):], DESCRIPTOR)
+                target = dest / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                extracted = tar.extractfile(member)
+                target.write_bytes(extracted.read() if extracted is not None else b"")
+    try:
+        created = json.loads((dest / DESCRIPTOR).read_text(encoding="utf-8")).get("created")
+    except (OSError, ValueError, AttributeError):
+        created = None
+    return dest, created if isinstance(created, str) else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
@@ -13,56 +14,103 @@ from balochistan_events.package.descriptor import Package, Resource, read_packag
 from balochistan_events.package.fieldtypes import arrow_schema, parse, to_pandas
 from balochistan_events.package.source import open_source
 
+BUNDLED = Path(__file__).resolve().parents[1] / "bundled"
+
 
 class Dataset(dict):
-    """The four tables by name (also as attributes: ds.events, ds.claims …).
+    """The four tables by name (also as attributes: ds.events, ds.claims …), with the release's
+    version (ds.version) and where they were read (ds.origin: checkout, bundled, download or path;
+    ds.location: the directory or zip).
 
     >>> ds = load()                      # doctest: +SKIP
     >>> ds.claims.groupby("claimant_id", observed=True).size()   # doctest: +SKIP
     """
 
-    def __init__(self, tables: dict, descriptor: dict):
+    def __init__(self, tables: dict, descriptor: dict, origin: str = "path", location: str | None = None) -> None:
         super().__init__(tables)
         self.descriptor = descriptor
+        self.origin = origin
+        self.location = location
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         try:
             return self[name]
         except KeyError:
             raise AttributeError(name) from None
 
+    def __repr__(self) -> str:
+        rows = ", ".join(f"{name} {len(df)} rows" for name, df in self.items())
+        return f"<balochistan-events {self.version} ({self.origin}: {self.location}): {rows}>"
+
     @property
     def version(self) -> str | None:
         return self.descriptor.get("version")
 
-    def claims_summary(self):
+    def claims_summary(self) -> Any:
         """The reconciled view: one row per event x claim_type x subject (see summary.claims_summary)."""
         from balochistan_events.package.summary import claims_summary
         return claims_summary(self)
 
 
+def _checkout_of(start: Path) -> Path | None:
+    """The nearest folder at or above `start` holding datapackage.json, not leaving its git work tree."""
+    for folder in (start, *start.parents):
+        if (folder / "datapackage.json").is_file():
+            return folder
+        if (folder / ".git").exists():
+            return None
+    return None
+
+
 def default_path() -> Path:
-    """The current directory if it holds a package, else the source checkout this module lives in."""
-    here = Path.cwd()
-    if (here / "datapackage.json").is_file():
+    """The checkout you stand in; else the source checkout this module lives in (an editable
+    install); else the release bundled in the installed package (BUNDLED)."""
+    here = _checkout_of(Path.cwd())
+    if here is not None:
         return here
-    checkout = Path(__file__).resolve().parents[2]
-    if (checkout / "datapackage.json").is_file():
-        return checkout
-    raise PackageError("no datapackage.json in the current directory; pass load(path=...)")
+    module = Path(__file__).resolve()
+    if module.parents[2].name == "src" and (module.parents[3] / "datapackage.json").is_file():
+        return module.parents[3]
+    if (BUNDLED / "datapackage.json").is_file():
+        return BUNDLED
+    raise PackageError("no datapackage.json in the current directory and no release bundled in the installed "
+                       "package; pass load(path=...) or load(version=...)")
 
 
-def load(path: str | os.PathLike | None = None, *, prefer_parquet: bool = True) -> Dataset:
+def bundled_version() -> str | None:
+    """The version of the release bundled in the installed package, or None."""
+    import json
+
+    try:
+        return json.loads((BUNDLED / "datapackage.json").read_text(encoding="utf-8")).get("version")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def load(path: str | os.PathLike | None = None, *, version: str | None = None, prefer_parquet: bool = True) -> Dataset:
     """Load events, actors, sources and claims as typed DataFrames.
 
-    path: a package directory, a datapackage.json or a release .zip (default: the current directory,
-    else this checkout). Raises PackageError, naming file, line and field, when a table cannot be read
-    or a cell is not of its column's type; run `balochistan-events validate` for the full list."""
-    source = open_source(path if path is not None else default_path())
+    path: a package directory, a datapackage.json or a release .zip (default: the checkout you stand
+    in, else the release bundled in the installed package). version: "X.Y.Z" downloads that published
+    release (verified against its sha256, cached in the user cache directory; works offline once
+    cached). Raises PackageError, naming file, line and field, when a table cannot be read or a cell
+    is not of its column's type; run `balochistan-events validate` for the full list."""
+    if version is not None and path is not None:
+        raise PackageError("give load() a path or a version, not both")
+    if version is not None:
+        from balochistan_events.package.download import fetch_release
+
+        where, origin = fetch_release(version), "download"
+    elif path is not None:
+        where, origin = Path(path), "path"
+    else:
+        where = default_path()
+        origin = "bundled" if where == BUNDLED else "checkout"
+    source = open_source(where)
     try:
         package = read_package(source)
         tables = {name: _load_table(package, res, prefer_parquet) for name, res in package.resources.items()}
-        return Dataset(tables, package.descriptor)
+        return Dataset(tables, package.descriptor, origin, str(where))
     finally:
         source.close()
 

@@ -1,20 +1,22 @@
 """build: the release layout, zipped, without changing the version.
 
-    balochistan-events-X.Y.Z.zip
-      balochistan-events-X.Y.Z/
-        datapackage.json        created from the build date; every resource with bytes and sha256 hash;
-                                an x-release manifest hashing every other file, and the descriptor's
-                                own hash (see verify.py)
-        data/<table>.csv        the source CSVs, byte for byte
-        data/<table>.parquet    one per table, from the Table Schema types (parquetio.py)
-        data/claims_summary.*   the derived reconciled view (summary.claims_summary), CSV + Parquet
-        schemas/*.json          the Table Schemas, plus the derived table's schema
-        CHANGELOG.md, codebook.md, report.html
+    balochistan-events-X.Y.Z.zip        a Frictionless zip: the package at the archive's root
+      datapackage.json        created from the build date; every resource with bytes and sha256 hash;
+                              an x-release manifest hashing every other file, and the descriptor's
+                              own hash (see verify.py)
+      README.md               what each file is, how to load, verify and cite it (zipreadme.py)
+      data/<table>.csv        the source CSVs, byte for byte
+      data/<table>.parquet    one per table, from the Table Schema types (parquet.py)
+      data/claims_summary.*   the derived reconciled view (summary.claims_summary), CSV + Parquet
+      schemas/*.json          the Table Schemas, plus the derived table's schema
+      CHANGELOG.md, codebook.md, report.html, the R loader, CITATION.cff, LICENSE-DATA.md
     balochistan-events-X.Y.Z.zip.sha256   (sha256sum format)
 
-Deterministic: same files + same date -> byte-identical zip. Entries are in a fixed order with fixed
-times (the build date), permissions (0644) and compression; JSON is written with a fixed layout.
-The date is --date, else SOURCE_DATE_EPOCH, else the last commit's date.
+Releases up to 1.0.0 held the same files under one top-level folder balochistan-events-X.Y.Z/;
+every reader (ZipSource, verify, diff, the R loader) accepts both layouts.
+
+Deterministic: same files + same date -> byte-identical zip (fixed entry order, times = the build date,
+permissions 0644, compression, JSON layout). The date is --date, else SOURCE_DATE_EPOCH, else the last commit's.
 """
 from __future__ import annotations
 
@@ -42,6 +44,8 @@ DERIVED_NAME = "claims_summary"
 DERIVED_PATH = "data/claims_summary.csv"
 DERIVED_SCHEMA_PATH = "schemas/claims_summary.json"
 HASH_PLACEHOLDER = "0" * 64
+# Members sit at the zip's root (a Frictionless zip); 1.0.0 used f"{ARTIFACT}-{version}/".
+ZIP_PREFIX = ""
 ZIP_LEVEL = 9
 FILE_MODE = 0o100644
 
@@ -386,12 +390,18 @@ def build_zip(path: str | os.PathLike = ".", date=None, overrides: dict[str, byt
         for rel in (CHANGELOG, *COMPANION_FILES):
             if source.exists(rel):
                 manifest[rel] = source.read(rel)
+        from balochistan_events.release.rloader import stamp_registry
+        stamp_registry(manifest, version)       # the R loader learns the hashes of the releases before this one
         manifest.update(documents)
+        from balochistan_events.release.zipreadme import README, render_readme
+
+        listed = [DESCRIPTOR, README, *files, *manifest]
+        manifest[README] = render_readme(pkg.descriptor, listed, version, created)
         descriptor = built_descriptor(pkg.descriptor, files, manifest, created, derived_res)
     members = {DESCRIPTOR: descriptor, **files, **manifest}
     order = [DESCRIPTOR] + sorted(n for n in members if n != DESCRIPTOR)
     zname = artifact_name(version)
-    data = write_zip({n: members[n] for n in order}, f"{ARTIFACT}-{version}/", when)
+    data = write_zip({n: members[n] for n in order}, ZIP_PREFIX, when)
     return BuiltZip(zname, data, sha256_hex(data), version, created, order)
 
 

@@ -120,9 +120,12 @@ def open_side(spec: str | os.PathLike | PackageSource, cwd: str | os.PathLike = 
         return spec
     if Path(spec).exists():
         return open_source(spec)
-    from balochistan_events.package.gitsource import open_ref
+    from balochistan_events.package.gitsource import open_ref, version_spec
 
     source = open_ref(str(spec), cwd)
+    if source is None and version_spec(str(spec)) is not None:
+        raise PackageError(f"version {spec!r}: no tag v{str(spec).lstrip('vV')} and no commit whose datapackage.json "
+                           f"carries that version", file=str(spec))
     if source is None:
         raise PackageError(f"{spec!r} is neither a package directory, datapackage.json, .zip nor a git ref", file=str(spec))
     return source

@@ -21,7 +21,7 @@ from balochistan_events.package.atomic import Transaction, recover
 from balochistan_events.package.gitsource import (
     GitSource,
     git,
-    latest_release_tag,
+    latest_release,
     package_prefix,
     parse_version,
     repo_root,
@@ -309,11 +309,12 @@ def release(path: str | os.PathLike = ".", *, bump: str | None = None, version: 
 
     # 2. what changed since the last release
     repo = repo_root(pkg_dir)
-    last = latest_release_tag(repo) if repo is not None else None
+    # the last v* tag, or in a clone without tags the commit that first carried the last released version
+    last = latest_release(repo, package_prefix(repo, pkg_dir)) if repo is not None else None
     diff = None
     required = None
     if last is not None:
-        old_src = GitSource(repo, last[1], package_prefix(repo, pkg_dir))
+        old_src = GitSource(repo, last[2], package_prefix(repo, pkg_dir))
         diff = diff_packages(old_src, DirectorySource(pkg_dir), cwd=pkg_dir)
         diff.old_label, diff.new_label = last[1], "working tree"
         required = diff.bump
@@ -397,12 +398,18 @@ def release(path: str | os.PathLike = ".", *, bump: str | None = None, version: 
         tx.stage(desc_path, new_desc)
         if CITATION in overrides:
             tx.stage(citation_path, overrides[CITATION])
+        from balochistan_events.release.rloader import registry_updates
+
+        registered = registry_updates(pkg_dir, new_s, built.sha256, when.date().isoformat())
+        for rel, data in registered.items():       # the release registry (load(version=), R), when present
+            tx.stage(pkg_dir / rel, data)
     except BaseException:
         tx.rollback()
         raise
     tx.commit()
 
-    rel_files = [prefix + DESCRIPTOR, prefix + CHANGELOG] + ([prefix + CITATION] if CITATION in overrides else [])
+    rel_files = [prefix + DESCRIPTOR, prefix + CHANGELOG] + ([prefix + CITATION] if CITATION in overrides else []) + \
+        [prefix + rel for rel in registered]
     message = f"Release {new_s}"
     commands = [f"git add -- {' '.join(rel_files)}",
                 f"git commit -m \"{message}\" -- {' '.join(rel_files)}",
