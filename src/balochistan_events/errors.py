@@ -51,7 +51,8 @@ class Problem:
     severity: str = "error"
     hint: str | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
+        self.rule = str(self.rule)        # a catalogue member (validation/problems.py) is stored as its plain code
         self.value = shorten(self.value)
         self.message = shorten(self.message, 400)
         # file, field and table come from the input too (descriptor paths, header cells)

@@ -1,9 +1,10 @@
 """docs/validation.md lists every rule and check the validator can report."""
 from __future__ import annotations
 
+from validate_corpus import MUTATIONS
+
 from balochistan_events.validation.constraints import CONSTRAINTS, FIELD_CONSTRAINTS
 from balochistan_events.validation.rules import RULES
-from validate_corpus import MUTATIONS
 
 
 def test_every_rule_constraint_and_corpus_check_is_documented(root):

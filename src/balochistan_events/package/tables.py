@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 import pyarrow as pa
@@ -29,28 +28,3 @@ class TableData:
 
     def has(self, *names: str) -> bool:
         return self.readable and all(n in self.typed for n in names)
-
-    def series(self, name: str):
-        return self._series[name]
-
-    @cached_property
-    def _series(self):
-        return _SeriesCache(self)
-
-
-class _SeriesCache(dict):
-    def __init__(self, table: TableData):
-        super().__init__()
-        self.table = table
-
-    def __missing__(self, name):
-        arr = self.table.typed[name]
-        if pa.types.is_date32(arr.type):
-            s = arr.cast(pa.timestamp("s")).to_pandas()
-        elif pa.types.is_integer(arr.type):
-            import pandas as pd
-            s = arr.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
-        else:
-            s = arr.to_pandas()
-        self[name] = s
-        return s

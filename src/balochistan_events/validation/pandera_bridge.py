@@ -67,13 +67,13 @@ def pandera_schema(resource: Resource, *, coerce: bool = False):
     for field in resource.fields:
         cons = field.get("constraints", {})
         checks = []
-        for key, bound, (rule, check, message, _hint) in field_constraints(field):
-            def fn(series, check=check, bound=bound, field=field):
+        for key, bound, spec in field_constraints(field):
+            def fn(series, check=spec.check, bound=bound, field=field):
                 import pandas as pd
                 ok = ~np.asarray(check(_as_arrow(series, field), bound, field), dtype=bool)
                 return pd.Series(ok, index=series.index)
 
-            checks.append(pa_.Check(fn, name=rule, error=f"{field['name']}: {key} {str(bound)[:120]}"))
+            checks.append(pa_.Check(fn, name=spec.code.value, error=f"{field['name']}: {key} {str(bound)[:120]}"))
         columns[field["name"]] = pa_.Column(_dtype(field), checks=checks, nullable=not cons.get("required", False),
                                             unique=bool(cons.get("unique")), report_duplicates="exclude_first",
                                             required=True, coerce=coerce,
