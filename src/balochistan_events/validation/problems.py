@@ -93,8 +93,8 @@ class Code(str, Enum):
                       "a cell holds one value; long texts belong in the source, not the data")
     LINE_BREAK = entry("line_break", Group.FILE, "error", "a line break (CR or LF) inside a quoted cell",
                   "write the cell on one line; separate items with ';'",
-                  detail="CSV writers that do not quote a cell holding a lone CR would split the row, so "
-                         "the text after it would start a row of its own (and could start with a formula)")
+                  detail="a writer that does not quote a cell holding a lone CR splits the row there, and the "
+                         "rest of the cell starts a row of its own, perhaps with a formula")
     CONTROL_CHARACTER = entry("control_character", Group.FILE, "error",
                          "control characters (escape sequences, bell, …) in a cell",
                          "retype the text; copy-paste from web pages can carry invisible characters")
@@ -175,9 +175,9 @@ class Code(str, Enum):
     DATE_ORDER = entry("date_order", Group.RULE, "error", "date_end is not before date_start",
                   "swap the dates or correct the typo")
     PARENT_LEVEL = entry("parent_level", Group.RULE, "error",
-                    "incidents have a campaign as parent; campaigns have no parent",
-                    "point parent_event_id at the campaign",
-                    detail="an incident's parent, when it has one, is a campaign; a campaign has no parent")
+                         "an incident's parent, if it has one, is a campaign; campaigns have no parent",
+                         "point parent_event_id at the campaign",
+                         detail="an incident without a parent stands alone (an attack outside any campaign)")
     INCIDENT_WITHIN_CAMPAIGN = entry("incident_within_campaign", Group.RULE, "error",
                                 "an incident's dates lie within its campaign's dates",
                                 "widen the campaign's dates or correct the incident's")
