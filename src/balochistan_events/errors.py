@@ -14,12 +14,12 @@ _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]
 _NAMED = {"\r": "\\r", "\n": "\\n", "\t": "\\t", "\x00": "\\0"}
 
 
-def _escape(match: re.Match) -> str:
+def _escape(match: re.Match[str]) -> str:
     ch = match.group()
     return _NAMED.get(ch) or (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
 
 
-def safe_text(value, limit: int | None = None):
+def safe_text(value: object, limit: int | None = None) -> str | None:
     """Text that is safe to print: control and bidi characters escaped, optionally shortened."""
     if value is None:
         return None
@@ -32,7 +32,7 @@ def safe_text(value, limit: int | None = None):
     return text
 
 
-def shorten(value, limit: int = MAX_VALUE_CHARS):
+def shorten(value: object, limit: int = MAX_VALUE_CHARS) -> str | None:
     """Truncate a cell value for messages, so output stays small whatever the input."""
     return safe_text(value, limit)
 
@@ -54,7 +54,7 @@ class Problem:
     def __post_init__(self) -> None:
         self.rule = str(self.rule)        # a catalogue member (validation/problems.py) is stored as its plain code
         self.value = shorten(self.value)
-        self.message = shorten(self.message, 400)
+        self.message = shorten(self.message, 400) or ""
         # file, field and table come from the input too (descriptor paths, header cells)
         self.file = safe_text(self.file, MAX_NAME_CHARS)
         self.field = safe_text(self.field, MAX_NAME_CHARS)

@@ -202,7 +202,7 @@ def _width(first_line: bytes) -> int:
         return 1
 
 
-def _read_fast(data: bytes, width: int):
+def _read_fast(data: bytes, width: int) -> tuple[list[str], list[pa.Array], np.ndarray] | None:
     """pyarrow read; None when the file needs the careful path."""
     import pyarrow.csv as pacsv
 
@@ -239,7 +239,7 @@ def _read_fast(data: bytes, width: int):
     return header, columns, lines
 
 
-def _read_careful(data: bytes, problem):
+def _read_careful(data: bytes, problem: _Problems) -> tuple[list[str], list[pa.Array], np.ndarray] | None:
     # Undecodable bytes become lone surrogates, so each one can be reported in its line and column.
     text = data.decode("utf-8", "surrogateescape")
     bad_text = re.compile("[\udc80-\udcff\x00]")
@@ -286,7 +286,8 @@ def _read_careful(data: bytes, problem):
     return header, columns, np.asarray(lines, dtype=np.int64)
 
 
-def _clean_cells(record: list[str], header, line: int, bad_text, problem) -> list[str]:
+def _clean_cells(record: list[str], header: list[str] | None, line: int, bad_text: re.Pattern[str],
+                 problem: _Problems) -> list[str]:
     """Report cells with bytes that are not UTF-8 or NUL, and make them printable (U+FFFD)."""
     out = []
     for i, cell in enumerate(record):

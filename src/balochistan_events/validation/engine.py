@@ -173,9 +173,9 @@ def _check_column(res: Resource, field: Field, text: pa.Array, missing: list[str
     ftype = field.get("type", "string")
     bad_mask = true_mask(bad)
     if bad_mask.any():
-        findings.append(Finding(name, Code.TYPE, bad_mask, text,
-                                lambda i, v, t=ftype: f"{v!r} is not {EXPECTED.get(t, t)}",
-                                f"write {EXPECTED.get(ftype, ftype)}"))
+        expected = EXPECTED.get(ftype, ftype)
+        findings.append(Finding(name, Code.TYPE, bad_mask, text, lambda i, v: f"{v!r} is not {expected}",
+                                f"write {expected}"))
     constraints = field.get("constraints", {})
     if constraints.get("required"):
         findings += _required(field, typed, bad_mask)
@@ -186,13 +186,16 @@ def _check_column(res: Resource, field: Field, text: pa.Array, missing: list[str
             raise PackageError(f"field {name!r}: constraint {key} = {str(bound)[:80]} cannot be applied: {exc}",
                                file=res.schema_path, field=name) from None
         if mask.any():
-            findings.append(Finding(name, spec.code, mask, typed, lambda i, v, m=spec.message, b=bound: m(v, b),
-                                    spec.hint))
+            findings.append(Finding(name, spec.code, mask, typed, _bound_message(spec.message, bound), spec.hint))
     if constraints.get("unique"):
         fd = _duplicates([typed], name, Code.UNIQUE, None, lines)
         if fd is not None:
             findings.append(fd)
     return typed, findings
+
+
+def _bound_message(message: Callable[[Any, Any], str], bound: Any) -> Callable[[int, Any], str]:
+    return lambda i, v: message(v, bound)
 
 
 def _required(field: Field, typed: pa.Array, bad_mask: np.ndarray) -> list[Finding]:

@@ -4,13 +4,13 @@ numpy over whole columns; nothing here knows about the package's tables or rules
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-ArrayLike = pa.Array | pa.ChunkedArray
+ArrayLike: TypeAlias = Any   # a pyarrow Array or ChunkedArray (pyarrow has no type stubs)
 
 
 def true_mask(arr: ArrayLike | np.ndarray) -> np.ndarray:

@@ -104,16 +104,16 @@ class Context:
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         """compute() once per key, even when rules run on several threads."""
         if key in self.cache:
-            return self.cache[key]  # type: ignore[no-any-return]
+            return self.cache[key]
         if self.lock is None:
             self.cache[key] = compute()
-            return self.cache[key]  # type: ignore[no-any-return]
+            return self.cache[key]
         with self.lock:
             slot = self.cache.setdefault(("lock",) + (key if isinstance(key, tuple) else (key,)), threading.Lock())
         with slot:
             if key not in self.cache:
                 self.cache[key] = compute()
-        return self.cache[key]  # type: ignore[no-any-return]
+        return self.cache[key]
 
     def index(self, t: TableData, field_: str, ref: TableData, ref_field: str) -> pa.Array:
         """Row in `ref` whose ref_field equals each row's field_ (null where none): one hash lookup,
@@ -174,12 +174,15 @@ def run_rules(tables: dict[str, TableData], report: Report, rules: Mapping[str, 
     context), on `threads` worker threads; problems reach `report` in a fixed order."""
     cache: dict[Hashable, Any] = {}
     lock = threading.Lock()
-    tasks: list[Callable[[Recorder], None]] = []
-    for fn in extra:   # extra checks get a context too: it shares lookups with the rules
-        tasks.append(lambda rec, fn=fn: fn(tables, rec, Context(tables, rec, cache, lock)))  # type: ignore[misc]
-    for r in rules.values():
-        if only is None or r.name in only:
-            tasks.append(lambda rec, r=r: r.func(Context(tables, rec, cache, lock)))  # type: ignore[misc]
+
+    def check_task(fn: Check) -> Callable[[Recorder], None]:
+        return lambda rec: fn(tables, rec, Context(tables, rec, cache, lock))
+
+    def rule_task(r: Rule) -> Callable[[Recorder], None]:
+        return lambda rec: r.func(Context(tables, rec, cache, lock))
+
+    # extra checks get a context too: it shares lookups with the rules
+    tasks = [check_task(fn) for fn in extra] + [rule_task(r) for r in rules.values() if only is None or r.name in only]
     recorders = [Recorder() for _ in tasks]
     if threads > 1 and len(tasks) > 1:
         from concurrent.futures import ThreadPoolExecutor

@@ -77,9 +77,11 @@ def qualifier_consistency(ctx: Context, t: TableData) -> None:
                      _equal_message(qualifier, name, best))
         for name in sorted(empty):
             ctx.flag(t, name, Code.QUALIFIER_CONSISTENCY, rows & valid(t.typed[name]),
-                     lambda i, val, n=name, ql=qualifier: f"qualifier {ql!r} gives no {n.split('_')[1]} bound, "
-                                                          f"but {n} is {val}",
-                     hint="leave it empty, or change the qualifier")
+                     _empty_message(qualifier, name), hint="leave it empty, or change the qualifier")
+
+
+def _empty_message(qualifier: str, name: str) -> Callable[[int, Any], str]:
+    return lambda i, val: f"qualifier {qualifier!r} gives no {name.split('_')[1]} bound, but {name} is {val}"
 
 
 def _equal_message(qualifier: str, name: str, best: pa.Array) -> Callable[[int, Any], str]:
