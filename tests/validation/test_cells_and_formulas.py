@@ -24,6 +24,16 @@ def test_a_lone_cr_inside_a_quoted_cell_is_an_error_with_file_line_and_field(pac
     assert [(p.severity, p.file.endswith("data/sources.csv"), p.line, p.field) for p in hits] == \
         [("error", True, so.line_of(1), "title")]
     assert not report.valid
+    # the CR is inside a cell, not a line ending: no misleading line_endings warning
+    assert not [p for p in report.problems if p.rule == "line_endings"]
+
+
+def test_cr_line_endings_are_still_reported_beside_a_cr_inside_a_cell(package_copy):
+    so = Csv(package_copy, "sources")
+    so.set(1, "title", so.get(1, "title") + ", then\r=HYPERLINK(1)")
+    so.path.write_bytes(so.text().replace("\n", "\r\n").encode("utf-8"))
+    rules = {p.rule for p in validate_package(package_copy, max_errors=None).problems if p.table == "sources"}
+    assert {"line_break", "line_endings"} <= rules
 
 
 def test_an_lf_inside_a_quoted_cell_is_an_error(package_copy):

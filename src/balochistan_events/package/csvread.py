@@ -104,16 +104,11 @@ def read_csv_bytes(data: bytes, table: str, file: str) -> RawTable:
                 "file is full of NUL bytes: binary data, or UTF-16 without a byte-order mark",
                 hint="save the file as UTF-8 text")
         return unreadable()
-    crlf = data.find(b"\r\n") if b"\r" in data else -1   # memchr first: the 2-byte search is slow
-    if crlf >= 0:
-        problem(_line_of_offset(data, crlf), Code.LINE_ENDINGS, "file uses CRLF line endings", hint=Code.LINE_ENDINGS.hint)
-    elif b"\r" in data:
-        problem(_line_of_offset(data, data.find(b"\r")), Code.LINE_ENDINGS, "file uses CR (old Mac) line endings",
-                hint="use LF line endings")
     nl = data.find(b"\n")
     first = data if nl < 0 else data[:nl]
     width = _width(first)
     if width > MAX_COLUMNS:
+        _line_endings(data, problem)
         problem(1, Code.TOO_MANY_COLUMNS, f"header has {width} columns; at most {MAX_COLUMNS} are read",
                 value=first[:80].decode("utf-8", "replace"), hint=Code.TOO_MANY_COLUMNS.hint)
         return unreadable()
@@ -123,13 +118,36 @@ def read_csv_bytes(data: bytes, table: str, file: str) -> RawTable:
     else:
         slow = _read_careful(data, problem)
         if slow is None:
+            _line_endings(data, problem)
             return unreadable()
         header, columns, lines = slow
+    _line_endings(data, problem, header, columns)
     _check_cells(data, header, columns, lines, problem, breaks=fast is None and b'"' in data)
     first_of: dict[str, pa.Array] = {}
     for name, col in zip(header, columns, strict=False):
         first_of.setdefault(name, col)
     return RawTable(header, first_of, lines, problem.finish())
+
+
+def _line_endings(data: bytes, problem: _Problems, header: list[str] | None = None,
+                  columns: list[pa.Array] | None = None) -> None:
+    """Warn about CRLF or CR line endings, unless every CR of the file is inside a quoted cell (which
+    is a `line_break` error of its own, not a line ending)."""
+    if b"\r" not in data:
+        return
+    if header is not None and columns is not None:
+        import pyarrow.compute as pc
+
+        in_cells = sum(h.count("\r") for h in header) + sum(int(pc.sum(pc.count_substring(c, "\r")).as_py() or 0)
+                                                            for c in columns if len(c))
+        if in_cells == _count_byte(data, b"\r"):
+            return
+    crlf = data.find(b"\r\n")
+    if crlf >= 0:
+        problem(_line_of_offset(data, crlf), Code.LINE_ENDINGS, "file uses CRLF line endings", hint=Code.LINE_ENDINGS.hint)
+    else:
+        problem(_line_of_offset(data, data.find(b"\r")), Code.LINE_ENDINGS, "file uses CR (old Mac) line endings",
+                hint="use LF line endings")
 
 
 def _fast_path_ok(data: bytes) -> bool:
