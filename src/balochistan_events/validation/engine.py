@@ -174,7 +174,8 @@ def _check_column(res: Resource, field: Field, text: pa.Array, missing: list[str
     bad_mask = true_mask(bad)
     if bad_mask.any():
         expected = EXPECTED.get(ftype, ftype)
-        findings.append(Finding(name, Code.TYPE, bad_mask, text, lambda i, v: f"{v!r} is not {expected}",
+        what = expected.replace(", e.g. ", " (e.g. ") + ")" if ", e.g. " in expected else expected
+        findings.append(Finding(name, Code.TYPE, bad_mask, text, lambda i, v: f"{v!r} is not {what}",
                                 f"write {expected}"))
     constraints = field.get("constraints", {})
     if constraints.get("required"):
