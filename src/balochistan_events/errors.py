@@ -61,8 +61,9 @@ class Problem:
     hint: str | None = None
 
     def __post_init__(self) -> None:
+        self.rule = str(self.rule)        # a catalogue member (validation/problems.py) is stored as its plain code
         self.value = shorten(self.value)
-        self.message = shorten(self.message, 400)
+        self.message = shorten(self.message, 400) or ""
         # file, field and table come from the input too (descriptor paths, header cells)
         self.file = safe_text(self.file, MAX_NAME_CHARS)
         self.field = safe_text(self.field, MAX_NAME_CHARS)

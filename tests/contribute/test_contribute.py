@@ -162,7 +162,7 @@ def test_a_row_with_errors_is_not_written(package_copy):
     result = run("add-claim", "-p", package_copy, *claim_args(base, claim_type="killed", subject="militants",
                  value_best=5, qualifier="exact", quote="five militants", credibility=3))
     assert result.exit_code == 1
-    assert "'EV-2099-0001' is not a event_id in events (rule: foreign_key)" in result.output
+    assert "'EV-2099-0001' is not an event_id in events (rule: foreign_key)" in result.output
     assert f"row not added to {package_copy / 'data' / 'claims.csv'}" in result.output
     assert path.read_bytes() == before
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".")]   # no temporary file left

@@ -147,6 +147,16 @@ def _(pkg):
     return Expect("sources", 1, "title", "duplicate_column")
 
 
+@mutation("blank_column")
+def _(pkg):
+    ac = Csv(pkg, "actors")
+    ac.header.append("")
+    for r in ac.rows:
+        r.append("")
+    ac.save()
+    return Expect("actors", 1, None, "blank_column")
+
+
 @mutation("column_order")
 def _(pkg):
     cl = Csv(pkg, "claims")
@@ -509,6 +519,11 @@ def _(pkg):
 mutation("url_http")(_cell("sources", "url", "https:///no-host/page", "url_http"))
 mutation("spreadsheet_formula")(_cell("events", "title", "=HYPERLINK(\"http://x.example\")", "spreadsheet_formula", _incident))
 mutation("spreadsheet_formula_at")(_cell("claims", "quote", "@SUM(A1:A9)", "spreadsheet_formula"))
+mutation("spreadsheet_formula_after_space")(_cell("sources", "title", " =cmd|' /C calc'!A0", "spreadsheet_formula"))
+# (the comma makes csv.writer quote the cell: it does not quote a lone CR, which would split the row)
+mutation("line_break")(_cell("events", "title", "Attack on a checkpoint, then\r=cmd|' /C calc'!A0", "line_break",
+                             _incident))
+mutation("line_break_lf")(_cell("claims", "quote", "at least 12\nkilled", "line_break"))
 mutation("whitespace")(_cell("actors", "name", lambda t, i: t.get(i, "name") + " ", "whitespace", severity="warning"))
 
 

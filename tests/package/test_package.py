@@ -101,14 +101,16 @@ def test_figures_are_ordered_low_best_high(ds):
 
 
 def test_coordinates_are_the_geonames_places(ds):
-    from balochistan_events.validation.rules import geonames_places
+    import numpy as np
+
+    from balochistan_events.reference.geonames import geonames_places
 
     places = geonames_places()
-    for row in ds.events.itertuples():
-        place = places.get(int(row.geonames_id))
-        assert place is not None, row.event_id
-        assert abs(float(place["latitude"]) - row.latitude) < 1e-6, row.event_id
-        assert abs(float(place["longitude"]) - row.longitude) < 1e-6, row.event_id
+    rows = places.lookup(np.asarray(ds.events["geonames_id"], dtype=np.int64))
+    for row, place in zip(ds.events.itertuples(), rows, strict=True):
+        assert place >= 0, row.event_id
+        assert abs(float(places.lat[place]) - row.latitude) < 1e-6, row.event_id
+        assert abs(float(places.lon[place]) - row.longitude) < 1e-6, row.event_id
 
 
 def test_partisan_terms_only_inside_quotes(ds):

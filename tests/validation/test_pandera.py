@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from validate_corpus import MUTATIONS, Csv
 
 import balochistan_events as be
 from balochistan_events.validation.engine import validate_package
-from validate_corpus import MUTATIONS, Csv
+from balochistan_events.validation.problems import Code, Group, codes
 
 pandera = pytest.importorskip("pandera")
 
-CONSTRAINT_RULES = {"required", "unique", "pattern", "enum", "categories", "minimum", "maximum", "exclusive_minimum",
-                    "exclusive_maximum", "min_length", "max_length", "primary_key", "unique_keys"}
+# the value constraints and duplicate keys (types are pandera's dtypes; foreign keys span frames)
+CONSTRAINT_RULES = {c.value for c in codes(Group.CONSTRAINT) if c is not Code.TYPE} | {Code.PRIMARY_KEY, Code.UNIQUE_KEYS}
 CASES = sorted(n for n in MUTATIONS if any(n == r or n.startswith(r + "_") for r in CONSTRAINT_RULES))
 
 

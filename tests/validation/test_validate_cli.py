@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from validate_corpus import MUTATIONS, Csv
 
 from balochistan_events.cli import cli
-from validate_corpus import MUTATIONS, Csv
 
 LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): (?P<field>[\w+]+): (?:warning: )?(?P<msg>.*) \(rule: (?P<rule>\w+)\)$")
 
@@ -80,8 +80,8 @@ def test_github_format_annotates_the_line(package_copy):
     line, _, _ = break_figures(package_copy)
     result = run([".", "--format", "github"], cwd=package_copy)
     assert result.exit_code == 1
-    assert any(out.startswith(f"::error file=data/claims.csv,line={line},title=low_le_best_le_high::value_low: ")
-               for out in result.output.splitlines()), result.output
+    assert any(ln.startswith(f"::error file=data/claims.csv,line={line},title=low_le_best_le_high::value_low: ")
+               for ln in result.output.splitlines()), result.output
 
 
 def test_max_errors_caps_the_listing_but_not_the_counts(package_copy):

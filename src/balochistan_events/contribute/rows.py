@@ -22,6 +22,7 @@ from balochistan_events.errors import PackageError, Problem
 from balochistan_events.package.atomic import write_bytes
 from balochistan_events.package.descriptor import Package, Resource
 from balochistan_events.package.source import MAX_MEMBER_BYTES, PackageSource
+from balochistan_events.validation.problems import Code
 
 if TYPE_CHECKING:
     from balochistan_events.reference.geonames import Places
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 # Rules that a *new* row is expected to break until the contributor's next step: an event has no
 # claim until its claims are added; a source is not cited until a claim cites it. For the new row
 # these are reported as "next steps", not as reasons to refuse it.
-PENDING_RULES = {"event_has_claim", "source_cited"}
+PENDING_RULES = {Code.EVENT_HAS_CLAIM.value, Code.SOURCE_CITED.value}
 
 
 class OverlaySource(PackageSource):
@@ -169,10 +170,10 @@ def _fill_bounds(values: dict[str, str]) -> list[str]:
     """value_low / value_high equal to value_best where the qualifier says so (at_least: low = best)."""
     if not values.get("value_best"):
         return []
-    from balochistan_events.validation.rules import _QUALIFIER_SHAPE
+    from balochistan_events.validation.rules.claims import QUALIFIER_SHAPE
 
     notes: list[str] = []
-    equal, _empty = _QUALIFIER_SHAPE.get(values.get("qualifier", ""), (set(), set()))
+    equal, _empty = QUALIFIER_SHAPE.get(values.get("qualifier", ""), (set(), set()))
     for bound in [b for b in ("value_low", "value_high") if b in equal]:
         if not values.get(bound):
             values[bound] = values["value_best"]
@@ -255,7 +256,7 @@ def add_row(table: str, values: Mapping[str, object], path: PackagePath = None, 
         result = AddResult(table, display, vals.get(key) if key else None, line,
                            record.decode("utf-8").rstrip("\n"), False, notes=notes)
         if retired:
-            result.errors.append(Problem(table, display, line, key, "retired_id",
+            result.errors.append(Problem(table, display, line, key, Code.RETIRED_ID,
                                          f"{vals[key]} was used in an earlier version of {res.path}; IDs are never reused",
                                          vals[key], "error", "leave the ID out to get the next free one"))
 

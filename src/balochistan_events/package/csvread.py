@@ -20,6 +20,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from balochistan_events.errors import Problem
+from balochistan_events.validation.problems import Code, Severity
 
 MAX_FIELD_BYTES = 64 * 1024 * 1024  # the careful reader refuses cells larger than this outright
 MAX_CELL_BYTES = 1024 * 1024        # larger cells are reported (the longest real text is a few KB)
@@ -28,6 +29,7 @@ MAX_PROBLEMS_PER_RULE = 1000        # per file; the rest are counted in one summ
 _BOMS = {b"\xff\xfe": "UTF-16 (little-endian)", b"\xfe\xff": "UTF-16 (big-endian)"}
 _CONTROL_TEXT = r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x{9f}]"        # RE2 syntax (pyarrow.compute)
 _BIDI_TEXT = r"[\x{202a}-\x{202e}\x{2066}-\x{2069}]"
+_LINE_BREAK = r"[\r\n]"
 
 # header, one string array per header cell, 1-based file line of each row
 _Read = tuple[list[str], list[pa.Array], npt.NDArray[np.int64]]
@@ -49,16 +51,17 @@ class RawTable:
 class _Problems:
     """Collects problems for one file, keeping at most MAX_PROBLEMS_PER_RULE per rule."""
 
-    def __init__(self, table: str, file: str):
+    def __init__(self, table: str, file: str) -> None:
         self.table, self.file = table, file
         self.items: list[Problem] = []
-        self.counts: dict[str, int] = {}
+        self.counts: dict[Code, int] = {}
 
-    def __call__(self, line: int | None, rule: str, message: str, value: str | None = None, severity: str = "error",
-                 field: str | None = None, hint: str | None = None) -> None:
-        n = self.counts[rule] = self.counts.get(rule, 0) + 1
+    def __call__(self, line: int | None, code: Code, message: str, value: str | None = None,
+                 severity: Severity | None = None, field: str | None = None, hint: str | None = None) -> None:
+        n = self.counts[code] = self.counts.get(code, 0) + 1
         if n <= MAX_PROBLEMS_PER_RULE:
-            self.items.append(Problem(self.table, self.file, line, field, rule, message, value, severity, hint))
+            self.items.append(Problem(self.table, self.file, line, field, code, message, value,
+                                      severity or code.severity, hint))
 
     def finish(self) -> list[Problem]:
         summaries: list[Problem] = []
@@ -90,34 +93,28 @@ def read_csv_bytes(data: bytes, table: str, file: str) -> RawTable:
 
     for bom, name in _BOMS.items():
         if data.startswith(bom):
-            problem(1, "encoding", f"file is {name}, not UTF-8", hint="save the file as UTF-8 (without BOM)")
+            problem(1, Code.ENCODING, f"file is {name}, not UTF-8", hint=Code.ENCODING.hint)
             return unreadable()
     if data.startswith(b"\xef\xbb\xbf"):
-        problem(1, "encoding", "file starts with a UTF-8 byte-order mark (BOM)", severity="warning",
+        problem(1, Code.ENCODING, "file starts with a UTF-8 byte-order mark (BOM)", severity="warning",
                 hint="save as UTF-8 without BOM; some tools read the BOM into the first column name")
         data = data[3:]
     if not data or data.isspace():
-        problem(1, "empty_file", "file is empty: expected a header row", hint="restore the header row from the schema")
+        problem(1, Code.EMPTY_FILE, "file is empty: expected a header row", hint=Code.EMPTY_FILE.hint)
         return unreadable()
     head = data[:4096]
     if head.count(b"\x00") > len(head) // 8:
-        problem(_line_of_offset(data, data.find(b"\x00")), "encoding",
+        problem(_line_of_offset(data, data.find(b"\x00")), Code.ENCODING,
                 "file is full of NUL bytes: binary data, or UTF-16 without a byte-order mark",
                 hint="save the file as UTF-8 text")
         return unreadable()
-    crlf = data.find(b"\r\n") if b"\r" in data else -1   # memchr first: the 2-byte search is slow
-    if crlf >= 0:
-        problem(_line_of_offset(data, crlf), "line_endings", "file uses CRLF line endings",
-                severity="warning", hint="use LF line endings (git config core.autocrlf input)")
-    elif b"\r" in data:
-        problem(_line_of_offset(data, data.find(b"\r")), "line_endings", "file uses CR (old Mac) line endings",
-                severity="warning", hint="use LF line endings")
     nl = data.find(b"\n")
     first = data if nl < 0 else data[:nl]
     width = _width(first)
     if width > MAX_COLUMNS:
-        problem(1, "too_many_columns", f"header has {width} columns; at most {MAX_COLUMNS} are read",
-                value=first[:80].decode("utf-8", "replace"), hint="the header must list the schema's fields")
+        _line_endings(data, problem)
+        problem(1, Code.TOO_MANY_COLUMNS, f"header has {width} columns; at most {MAX_COLUMNS} are read",
+                value=first[:80].decode("utf-8", "replace"), hint=Code.TOO_MANY_COLUMNS.hint)
         return unreadable()
     fast = _read_fast(data, width) if _fast_path_ok(data) else None
     if fast is not None:
@@ -125,13 +122,36 @@ def read_csv_bytes(data: bytes, table: str, file: str) -> RawTable:
     else:
         slow = _read_careful(data, problem)
         if slow is None:
+            _line_endings(data, problem)
             return unreadable()
         header, columns, lines = slow
-    _check_cells(data, header, columns, lines, problem)
+    _line_endings(data, problem, header, columns)
+    _check_cells(data, header, columns, lines, problem, breaks=fast is None and b'"' in data)
     first_of: dict[str, pa.Array] = {}
     for name, col in zip(header, columns, strict=False):
         first_of.setdefault(name, col)
     return RawTable(header, first_of, lines, problem.finish())
+
+
+def _line_endings(data: bytes, problem: _Problems, header: list[str] | None = None,
+                  columns: list[pa.Array] | None = None) -> None:
+    """Warn about CRLF or CR line endings, unless every CR of the file is inside a quoted cell (which
+    is a `line_break` error of its own, not a line ending)."""
+    if b"\r" not in data:
+        return
+    if header is not None and columns is not None:
+        import pyarrow.compute as pc
+
+        in_cells = sum(h.count("\r") for h in header) + sum(int(pc.sum(pc.count_substring(c, "\r")).as_py() or 0)
+                                                            for c in columns if len(c))
+        if in_cells == _count_byte(data, b"\r"):
+            return
+    crlf = data.find(b"\r\n")
+    if crlf >= 0:
+        problem(_line_of_offset(data, crlf), Code.LINE_ENDINGS, "file uses CRLF line endings", hint=Code.LINE_ENDINGS.hint)
+    else:
+        problem(_line_of_offset(data, data.find(b"\r")), Code.LINE_ENDINGS, "file uses CR (old Mac) line endings",
+                hint="use LF line endings")
 
 
 def _fast_path_ok(data: bytes) -> bool:
@@ -265,26 +285,25 @@ def _read_careful(data: bytes, problem: _Problems) -> _Read | None:
                     header = record
                     continue
                 if not record or (len(record) == 1 and record[0] == "" and len(header) > 1):
-                    problem(line, "blank_row", "blank row", hint="delete the empty line")
+                    problem(line, Code.BLANK_ROW, "blank row", hint=Code.BLANK_ROW.hint)
                     continue
                 if len(record) != len(header):
                     missing = header[len(record)] if len(record) < len(header) else None
-                    problem(line, "ragged_row", f"row has {len(record)} fields, the header has {len(header)}",
+                    problem(line, Code.RAGGED_ROW, f"row has {len(record)} fields, the header has {len(header)}",
                             value=",".join(record[:20])[:80], field=missing,
-                            hint="check for a missing or extra comma, or an unquoted comma in a text cell")
+                            hint=Code.RAGGED_ROW.hint)
                     continue
                 rows.append(record)
                 lines.append(line)
         except csv.Error as exc:
-            problem(start, "csv_syntax", f"CSV syntax error: {exc}",
-                    hint="check quoting: a text cell containing a quote must be quoted and double it (\"\")")
+            problem(start, Code.CSV_SYNTAX, f"CSV syntax error: {exc}", hint=Code.CSV_SYNTAX.hint)
             return None
     finally:
         csv.field_size_limit(old_limit)
     if header is None:
-        problem(1, "empty_file", "file has no header row")
+        problem(1, Code.EMPTY_FILE, "file has no header row")
         return None
-    if problem.counts.get("encoding"):
+    if problem.counts.get(Code.ENCODING):
         return None     # cells were not text: nothing read from this file can be trusted or compared
     columns = [pa.array([r[i] for r in rows], pa.string()) for i in range(len(header))]
     return header, columns, np.asarray(lines, dtype=np.int64)
@@ -301,10 +320,10 @@ def _clean_cells(record: list[str], header: list[str] | None, line: int, bad_tex
             continue
         name = header[i] if header is not None and i < len(header) else None
         if m.group() == "\x00":
-            problem(line, "encoding", "cell contains a NUL byte", field=name, hint="remove it; save the file as UTF-8 text")
+            problem(line, Code.ENCODING, "cell contains a NUL byte", field=name, hint="remove it; save the file as UTF-8 text")
         else:
             byte = ord(m.group()) - 0xDC00
-            problem(line, "encoding", f"byte 0x{byte:02x} is not valid UTF-8 (the file is probably Latin-1 or Windows-1252)",
+            problem(line, Code.ENCODING, f"byte 0x{byte:02x} is not valid UTF-8 (the file is probably Latin-1 or Windows-1252)",
                     field=name, value=cell.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
                     hint="save the file as UTF-8")
         out.append(cell.encode("utf-8", "surrogateescape").decode("utf-8", "replace").replace("\x00", "\ufffd"))
@@ -312,8 +331,10 @@ def _clean_cells(record: list[str], header: list[str] | None, line: int, bad_tex
 
 
 def _check_cells(data: bytes, header: list[str], columns: list[pa.Array], lines: npt.NDArray[np.int64],
-                 problem: _Problems) -> None:
-    """Oversized cells and control characters, column by column (vectorised)."""
+                 problem: _Problems, breaks: bool = False) -> None:
+    """Oversized cells, line breaks inside cells (only possible in quoted cells, so `breaks` is set only
+    for files that have quotes and took the careful path) and control characters, column by column
+    (vectorised)."""
     import pyarrow.compute as pc
 
     scan_controls = _has_controls(data)
@@ -323,19 +344,17 @@ def _check_cells(data: bytes, header: list[str], columns: list[pa.Array], lines:
         sizes = pc.binary_length(col)
         if pc.max(sizes).as_py() > MAX_CELL_BYTES:
             for i in np.flatnonzero(np.asarray(pc.greater(sizes, MAX_CELL_BYTES).to_numpy(zero_copy_only=False))):
-                problem(int(lines[i]), "cell_too_large", f"cell is {sizes[int(i)].as_py()} bytes; at most "
+                problem(int(lines[i]), Code.CELL_TOO_LARGE, f"cell is {sizes[int(i)].as_py()} bytes; at most "
                         f"{MAX_CELL_BYTES} are allowed", field=name, value=col[int(i)].as_py()[:80],
-                        hint="a cell holds one value; long texts belong in the source, not the data")
-        if not scan_controls:
-            continue
-        for pattern, rule, message, severity in (
-            (_CONTROL_TEXT, "control_character", "cell contains a control character (escape sequence?)", "error"),
-            (_BIDI_TEXT, "bidi_control", "cell contains a Unicode direction override, which makes text display "
-                                         "differently from what it is", "warning"),
-        ):
+                        hint=Code.CELL_TOO_LARGE.hint)
+        checks = [(_LINE_BREAK, Code.LINE_BREAK, "cell contains a line break (CR or LF)")] if breaks else []
+        if scan_controls:
+            checks += [(_CONTROL_TEXT, Code.CONTROL_CHARACTER, "cell contains a control character (escape sequence?)"),
+                       (_BIDI_TEXT, Code.BIDI_CONTROL, "cell contains a Unicode direction override, which makes "
+                                                       "text display differently from what it is")]
+        for pattern, code, message in checks:
             mask = pc.fill_null(pc.match_substring_regex(col, pattern), False)
             if not pc.any(mask).as_py():
                 continue
             for i in np.flatnonzero(np.asarray(mask.to_numpy(zero_copy_only=False))):
-                problem(int(lines[i]), rule, message, field=name, value=col[int(i)].as_py(), severity=severity,
-                        hint="retype the text; copy-paste from web pages can carry invisible characters")
+                problem(int(lines[i]), code, message, field=name, value=col[int(i)].as_py(), hint=code.hint)

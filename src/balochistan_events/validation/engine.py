@@ -9,15 +9,20 @@ Pipeline (all vectorised; lazy: every check runs and every problem is counted, w
    columns are independent, so they run on a small thread pool (Arrow kernels release the GIL);
 4. primary keys, uniqueKeys and foreign keys (composite keys and self-references included);
 5. the named domain rules (rules.RULES).
+Every problem is named by a code of the catalogue (problems.py).
 Problems are mapped back to file lines (header = line 1) and sorted by file and line.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from importlib.machinery import ModuleSpec
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -29,9 +34,11 @@ from balochistan_events.package.descriptor import Package, Resource, read_packag
 from balochistan_events.package.fieldtypes import EXPECTED, parse
 from balochistan_events.package.source import open_source
 from balochistan_events.package.tables import TableData
-from balochistan_events.validation.constraints import field_constraints
-from balochistan_events.validation.results import DEFAULT_MAX_PROBLEMS, Report
-from balochistan_events.validation.rules import first_rows, key_strings, run_rules, true_mask, valid
+from balochistan_events.validation.constraints import Field, field_constraints
+from balochistan_events.validation.kernels import WS_FIRST, edge_bytes, key_strings, repeats, true_mask, valid
+from balochistan_events.validation.problems import Code
+from balochistan_events.validation.results import DEFAULT_MAX_PROBLEMS, Message, Report
+from balochistan_events.validation.rules import RULES, Context, run_rules
 
 ProgressFn = Callable[[str, int], None]
 THREADS = max(1, min(4, os.cpu_count() or 1))
@@ -48,14 +55,13 @@ def skip_pandas_import() -> None:
     # jemalloc: on the 1M-event package, 15-20% less wall time and 10% less peak memory than
     # Arrow's default mimalloc pool here (fewer page faults); the user's choice of pool wins.
     if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
-        try:
+        with contextlib.suppress(NotImplementedError, AttributeError, pa.ArrowException):
             pa.set_memory_pool(pa.jemalloc_memory_pool())
-        except (NotImplementedError, AttributeError, pa.ArrowException):
-            pass
 
 
 class _NoPandasFinder:
-    def find_spec(self, name, path=None, target=None):
+    def find_spec(self, name: str, path: Sequence[str] | None = None,
+                  target: ModuleType | None = None) -> ModuleSpec | None:
         if name == "pandas" or name.startswith("pandas."):
             raise ImportError("pandas is not needed (and not loaded) while validating")
         return None
@@ -75,15 +81,15 @@ def validate_package(path: str | os.PathLike | None = None, *, max_errors: int |
         source.close()
 
 
-def validate_loaded(package: Package, *, max_errors=DEFAULT_MAX_PROBLEMS, strict=False, progress=None,
-                    rules=None) -> Report:
+def validate_loaded(package: Package, *, max_errors: int | None = DEFAULT_MAX_PROBLEMS, strict: bool = False,
+                    progress: ProgressFn | None = None, rules: set[str] | None = None) -> Report:
     report = Report(max_errors=max_errors, strict=strict)
     tables = read_tables(package, report, progress)
     if progress:
         progress("keys and rules", 0)
     # keys (primary, unique, foreign) and the domain rules are independent: one thread pool for all
-    keys = [lambda ts, rep, ctx, name=name: check_keys(ts[name].resource, ts[name], rep) for name in tables]
-    run_rules(tables, report, only=rules, extra=keys + [check_foreign_keys], threads=THREADS)
+    keys = [_key_check(name) for name in tables]
+    run_rules(tables, report, RULES, only=rules, extra=[*keys, check_foreign_keys], threads=THREADS)
     report.finish()
     return report
 
@@ -92,7 +98,7 @@ def read_tables(package: Package, report: Report, progress: ProgressFn | None = 
     """Read and check every table. Column checks run on a thread pool while the next file is read;
     their problems are added in table and column order once all files are read."""
     tables: dict[str, TableData] = {}
-    pending = []
+    pending: list[Callable[[], None]] = []
     with ThreadPoolExecutor(THREADS) as pool:
         for res in package.resources.values():
             file = package.source.display(res.path)
@@ -113,15 +119,16 @@ def read_tables(package: Package, report: Report, progress: ProgressFn | None = 
 class Finding:
     """A mask of failing rows for one field and rule, turned into Problems by Report.flag."""
     field: str
-    rule: str
+    rule: Code
     mask: np.ndarray
-    values: object
-    message: object
+    values: Any
+    message: Message
     hint: str | None = None
     severity: str = "error"
 
 
-def start_table(res: Resource, data: bytes | list, file: str, report: Report, pool: ThreadPoolExecutor | None = None):
+def start_table(res: Resource, data: bytes | list[bytes], file: str, report: Report,
+                pool: ThreadPoolExecutor | None = None) -> tuple[TableData, Callable[[], None]]:
     """Parse one CSV and start its column checks (on `pool` when given). Returns (table, finish):
     finish() waits for the checks, fills the table's columns and adds their problems.
 
@@ -141,12 +148,13 @@ def start_table(res: Resource, data: bytes | list, file: str, report: Report, po
     missing = res.schema.get("missingValues", [""])
     fields = [f for f in res.fields if f["name"] in raw.columns]
 
-    def work(f):
+    def work(f: Field) -> tuple[pa.Array, list[Finding]]:
         return _check_column(res, f, raw.columns[f["name"]], missing, raw.lines)
 
-    futures = [pool.submit(work, f) for f in fields] if pool is not None else None
+    futures: list[Future[tuple[pa.Array, list[Finding]]]] | None = \
+        [pool.submit(work, f) for f in fields] if pool is not None else None
 
-    def finish():
+    def finish() -> None:
         results = [fut.result() for fut in futures] if futures is not None else [work(f) for f in fields]
         for field, (typed, findings) in zip(fields, results, strict=False):
             table.raw[field["name"]], table.typed[field["name"]] = raw.columns[field["name"]], typed
@@ -156,7 +164,8 @@ def start_table(res: Resource, data: bytes | list, file: str, report: Report, po
     return table, finish
 
 
-def _check_column(res: Resource, field: dict, text: pa.Array, missing: list[str], lines: np.ndarray):
+def _check_column(res: Resource, field: Field, text: pa.Array, missing: list[str],
+                  lines: np.ndarray) -> tuple[pa.Array, list[Finding]]:
     """Type and value constraints of one column: (typed array, findings). Runs on a worker thread."""
     name = field["name"]
     findings: list[Finding] = []
@@ -164,40 +173,63 @@ def _check_column(res: Resource, field: dict, text: pa.Array, missing: list[str]
     ftype = field.get("type", "string")
     bad_mask = true_mask(bad)
     if bad_mask.any():
-        findings.append(Finding(name, "type", bad_mask, text,
-                                lambda i, v, t=ftype: f"{v!r} is not {EXPECTED.get(t, t)}",
-                                f"write {EXPECTED.get(ftype, ftype)}"))
+        expected = EXPECTED.get(ftype, ftype)
+        what = expected.replace(", e.g. ", " (e.g. ") + ")" if ", e.g. " in expected else expected
+        findings.append(Finding(name, Code.TYPE, bad_mask, text, lambda i, v: f"{v!r} is not {what}",
+                                f"write {expected}"))
     constraints = field.get("constraints", {})
     if constraints.get("required"):
-        empty = ~valid(typed) & ~bad_mask          # null in the typed column: missing, or a type error
-        if empty.any():
-            example = field.get("example")
-            findings.append(Finding(name, "required", empty, None, f"{name} is required but empty",
-                                    f"fill in {name}" + (f"; e.g. {example}" if example not in (None, "") else "")))
-    for key, bound, (rule, check, message, hint) in field_constraints(field):
+        findings += _required(field, typed, bad_mask)
+    for key, bound, spec in field_constraints(field):
         try:
-            mask = check(typed, bound, field)
+            mask = spec.check(typed, bound, field)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, ValueError, TypeError) as exc:
             raise PackageError(f"field {name!r}: constraint {key} = {str(bound)[:80]} cannot be applied: {exc}",
                                file=res.schema_path, field=name) from None
         if mask.any():
-            findings.append(Finding(name, rule, mask, typed, lambda i, v, m=message, b=bound: m(v, b), hint))
+            findings.append(Finding(name, spec.code, mask, typed, _bound_message(spec.message, bound), spec.hint))
     if constraints.get("unique"):
-        fd = _duplicates([typed], name, "unique", None, lines)
+        fd = _duplicates([typed], name, Code.UNIQUE, None, lines)
         if fd is not None:
             findings.append(fd)
     return typed, findings
 
 
-def _duplicates(cols: list[pa.Array], label: str, rule: str, hint: str | None, lines: np.ndarray) -> Finding | None:
-    first = first_rows(list(cols))
-    dup = (first >= 0) & (first != np.arange(len(first)))
+def _bound_message(message: Callable[[Any, Any], str], bound: Any) -> Callable[[int, Any], str]:
+    return lambda i, v: message(v, bound)
+
+
+def _required(field: Field, typed: pa.Array, bad_mask: np.ndarray) -> list[Finding]:
+    """Empty cells of a required field: missing (null in the typed column, and not a type error) or, in
+    a text field, only whitespace. Whitespace-only cells are found by their first byte, then confirmed."""
+    name = field["name"]
+    example = field.get("example")
+    hint = f"fill in {name}" + (f"; e.g. {example}" if example not in (None, "") else "")
+    findings = []
+    empty = ~valid(typed) & ~bad_mask
+    if empty.any():
+        findings.append(Finding(name, Code.REQUIRED, empty, None, f"{name} is required but empty", hint))
+    if pa.types.is_string(typed.type) and len(typed):
+        first, _ = edge_bytes(typed)
+        candidates = np.flatnonzero(WS_FIRST[first])
+        if len(candidates):
+            trimmed = pc.utf8_trim_whitespace(typed.take(pa.array(candidates)))
+            blank = np.zeros(len(typed), dtype=bool)
+            blank[candidates[true_mask(pc.equal(pc.utf8_length(trimmed), 0))]] = True
+            if blank.any():
+                findings.append(Finding(name, Code.REQUIRED, blank, typed,
+                                        f"{name} is required but holds only whitespace", hint))
+    return findings
+
+
+def _duplicates(cols: list[pa.Array], label: str, rule: Code, hint: str | None, lines: np.ndarray) -> Finding | None:
+    first, dup = repeats(list(cols))
     if not dup.any():
         return None
     keys = key_strings(cols) if len(cols) > 1 else cols[0]
     return Finding(label, rule, dup, keys,
                    lambda i, v: f"{str(v).replace(chr(0), ' | ')!r} duplicates line {lines[first[i]]}",
-                   hint or "IDs are unique and never reused: give this row its own value")
+                   hint or Code.UNIQUE.hint)
 
 
 def _flag(res: Resource, table: TableData, report: Report, fd: Finding | None) -> None:
@@ -214,37 +246,36 @@ def check_header(res: Resource, header: list[str], file: str, report: Report) ->
     expected = res.field_names
     mode = res.schema.get("fieldsMatch", "exact")
 
-    def problem(rule, message, field=None, hint=None):
-        report.add(Problem(res.name, file, 1, field, rule, message, None, "error", hint))
+    def problem(code: Code, message: str, field: str | None = None, hint: str | None = None) -> None:
+        report.add(Problem(res.name, file, 1, field, code, message, None, code.severity, hint))
 
     seen: set[str] = set()
     for pos, name in enumerate(header, start=1):
         if name == "":
-            problem("blank_column", f"column {pos} has no name in the header", None,
-                    "name the column as in the schema, or delete it")
+            problem(Code.BLANK_COLUMN, f"column {pos} has no name in the header", None, Code.BLANK_COLUMN.hint)
         elif name in seen:
-            problem("duplicate_column", f"column {name!r} appears more than once in the header", name,
-                    "delete or rename the second copy")
+            problem(Code.DUPLICATE_COLUMN, f"column {name!r} appears more than once in the header", name,
+                    Code.DUPLICATE_COLUMN.hint)
         seen.add(name)
     missing = [n for n in expected if n not in seen]
     extra = [n for n in dict.fromkeys(header) if n not in expected and n != ""]
     if mode in ("exact", "equal", "subset"):
         for n in missing[:20]:
-            problem("missing_column", f"column {n!r} is missing", n, "add the column (see the schema) or fix its spelling")
+            problem(Code.MISSING_COLUMN, f"column {n!r} is missing", n, Code.MISSING_COLUMN.hint)
         if len(missing) > 20:
-            problem("missing_column", f"… and {len(missing) - 20} more missing columns")
+            problem(Code.MISSING_COLUMN, f"… and {len(missing) - 20} more missing columns")
     if mode in ("exact", "equal", "superset"):
         for n in extra[:20]:
-            problem("extra_column", f"column {n!r} is not in the schema", n,
+            problem(Code.EXTRA_COLUMN, f"column {n!r} is not in the schema", n,
                     "remove it, or propose the field in schemas/" + res.name + ".json")
         if len(extra) > 20:
-            problem("extra_column", f"… and {len(extra) - 20} more extra columns")
+            problem(Code.EXTRA_COLUMN, f"… and {len(extra) - 20} more extra columns")
     if mode == "partial" and not (seen & set(expected)):
-        problem("missing_column", "no column of the schema is present", None, "check the header row")
+        problem(Code.MISSING_COLUMN, "no column of the schema is present", None, "check the header row")
     if mode == "exact" and not missing and not extra and len(header) == len(expected) and header != expected:
         first = next(i for i, (a, b) in enumerate(zip(header, expected, strict=False)) if a != b)
-        problem("column_order", f"columns are out of order: position {first + 1} is {header[first]!r}, "
-                                f"the schema has {expected[first]!r} there", header[first], "reorder the columns as in the schema")
+        problem(Code.COLUMN_ORDER, f"columns are out of order: position {first + 1} is {header[first]!r}, "
+                                   f"the schema has {expected[first]!r} there", header[first], Code.COLUMN_ORDER.hint)
 
 
 def check_keys(res: Resource, table: TableData, report: Report) -> None:
@@ -254,21 +285,27 @@ def check_keys(res: Resource, table: TableData, report: Report) -> None:
     if pk and all(n in table.typed for n in pk):
         label = "+".join(pk)
         if len(pk) > 1 or not res.field(pk[0]).get("constraints", {}).get("unique"):
-            _flag(res, table, report, _duplicates([table.typed[n] for n in pk], label, "primary_key", None, table.lines))
+            _flag(res, table, report, _duplicates([table.typed[n] for n in pk], label, Code.PRIMARY_KEY, None,
+                                                  table.lines))
         nulls = np.zeros(table.num_rows, dtype=bool)
         for n in pk:
             if not res.field(n).get("constraints", {}).get("required"):
                 nulls |= ~valid(table.typed[n])
-        report.flag(res.name, table.file, label, "primary_key", nulls, table.lines, None,
-                    "primary key is empty", hint="every row needs its own ID")
+        report.flag(res.name, table.file, label, Code.PRIMARY_KEY, nulls, table.lines, None,
+                    "primary key is empty", hint=Code.PRIMARY_KEY.hint)
     for key in res.schema.get("uniqueKeys", []):
         if all(n in table.typed for n in key):
-            _flag(res, table, report, _duplicates([table.typed[n] for n in key], "+".join(key), "unique_keys",
-                                                  "this combination must be unique: change one of its parts, "
-                                                  "or delete the duplicate row", table.lines))
+            _flag(res, table, report, _duplicates([table.typed[n] for n in key], "+".join(key), Code.UNIQUE_KEYS,
+                                                  Code.UNIQUE_KEYS.hint, table.lines))
 
 
-def check_foreign_keys(tables: dict[str, TableData], report: Report, ctx=None) -> None:
+def _key_check(name: str) -> Callable[[dict[str, TableData], Any, Context], None]:
+    def check(tables: dict[str, TableData], report: Any, ctx: Context) -> None:
+        check_keys(tables[name].resource, tables[name], report)
+    return check
+
+
+def check_foreign_keys(tables: dict[str, TableData], report: Any, ctx: Context | None = None) -> None:
     """Every foreign key (across tables, self-references, composite keys): a value present in the
     child must exist in the referenced columns. A key whose parts are all empty is not checked."""
     for table in tables.values():
@@ -294,7 +331,15 @@ def check_foreign_keys(tables: dict[str, TableData], report: Report, ctx=None) -
                 ref = key_strings([target.typed[f] for f in ref_fields]).drop_null()
                 mask = present & ~true_mask(pc.is_in(keys, value_set=ref))
             label = "+".join(fields)
-            report.flag(res.name, table.file, label, "foreign_key", mask, table.lines, keys,
-                        lambda i, v, tn=target_name, rf="+".join(ref_fields):
-                            f"{str(v).replace(chr(0), ' | ').replace(chr(1), '(empty)')!r} is not a {rf} in {tn}",
+            report.flag(res.name, table.file, label, Code.FOREIGN_KEY, mask, table.lines, keys,
+                        _not_found("+".join(ref_fields), target_name),
                         hint=f"add the row to {target_name} first, or fix the spelling")
+
+
+def _not_found(ref: str, target: str) -> Callable[[int, Any], str]:
+    """The message of a foreign key: "'EV-9' is not an event_id in events"."""
+    article = "an" if ref[:1] in "aeio" or (ref[:1] == "u" and not ref.startswith(("uni", "ur", "use"))) else "a"
+
+    def message(i: int, v: Any) -> str:
+        return f"{str(v).replace(chr(0), ' | ').replace(chr(1), '(empty)')!r} is not {article} {ref} in {target}"
+    return message

@@ -1,11 +1,16 @@
 """The result of validation: problems with a cap, counts per table, and the verdict."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from balochistan_events.errors import Problem, shorten
+
+# A problem's message: fixed text, or a function of (row index, cell value) worded per reported row.
+Message = str | Callable[[int, Any], str]
 
 # Problems listed by default (counts are always exact): output stays small whatever the input.
 DEFAULT_MAX_PROBLEMS = 1000
@@ -15,7 +20,7 @@ DEFAULT_MAX_PROBLEMS = 1000
 class Report:
     max_errors: int | None = None
     problems: list[Problem] = field(default_factory=list)
-    tables: dict[str, dict] = field(default_factory=dict)
+    tables: dict[str, dict[str, Any]] = field(default_factory=dict)
     error_count: int = 0
     warning_count: int = 0
     strict: bool = False
@@ -41,7 +46,7 @@ class Report:
             return 1 << 62
         return max(self.max_errors - len(self.problems), 0)
 
-    def _count(self, table, severity, n):
+    def _count(self, table: str | None, severity: str, n: int) -> None:
         if severity == "error":
             self.error_count += n
         else:
@@ -56,11 +61,13 @@ class Report:
         if self._room():
             self.problems.append(problem)
 
-    def add_many(self, problems) -> None:
+    def add_many(self, problems: Iterable[Problem]) -> None:
         for p in problems:
             self.add(p)
 
-    def flag(self, table, file, field, rule, mask, lines, values=None, message=None, severity="error", hint=None):
+    def flag(self, table: str | None, file: str | None, field: str | None, rule: str, mask: np.ndarray,
+             lines: np.ndarray | None, values: Any = None, message: Message | None = None, severity: str = "error",
+             hint: str | None = None) -> int:
         """Report every row where `mask` is true; builds Problem objects only for as many as will be kept.
 
         message: a callable (row index, value) -> str, or a fixed string."""
@@ -73,7 +80,7 @@ class Report:
             if values is not None:
                 v = values[int(i)]
                 value = v.as_py() if hasattr(v, "as_py") else v
-            text = message(int(i), value) if callable(message) else message
+            text = message(int(i), value) if callable(message) else (message or "")
             self.problems.append(Problem(table, file, int(lines[i]) if lines is not None else None, field, rule,
                                          text, shorten(value) if value is not None else None, severity, hint))
         return len(idx)
@@ -85,7 +92,7 @@ class Report:
             info.setdefault("errors", 0)
             info.setdefault("warnings", 0)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "valid": self.valid,
             "errors": [p.to_dict() for p in self.errors],
