@@ -505,6 +505,17 @@ def _(pkg):
     return Expect("claims", cl.line_of(0), "claim_date", "claim_after_event_start")
 
 
+@mutation("quote_translated")
+def _(pkg):
+    src = Csv(pkg, "sources")
+    foreign = {r[src.col("source_id")] for r in src.rows if r[src.col("language")] != "en"}
+    cl = Csv(pkg, "claims")
+    i = next(i for i, r in enumerate(cl.rows) if r[cl.col("source_id")] in foreign)
+    cl.set(i, "quote_translation", "")
+    cl.save()
+    return Expect("claims", cl.line_of(i), "quote_translation", "quote_translated")
+
+
 @mutation("source_cited")
 def _(pkg):
     so = Csv(pkg, "sources")

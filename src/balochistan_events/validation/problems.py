@@ -225,6 +225,11 @@ class Code(str, Enum):
     CLAIM_AFTER_EVENT_START = entry("claim_after_event_start", Group.RULE, "error",
                                     "a claim is not dated before its event starts",
                                     "check the claim's date, or the event's date_start")
+    QUOTE_TRANSLATED = entry("quote_translated", Group.RULE, "error",
+                             "a quote read in another language than English carries our English rendering",
+                             "write your own English rendering of the quote in quote_translation; the quote keeps "
+                             "the original words",
+                             detail="the source's `language` (ISO 639-1) decides: anything but `en` needs one")
     SOURCE_CITED = entry("source_cited", Group.RULE, "warning", "every source is cited by at least one claim",
                          "cite it from a claim or remove it")
     URL_HTTP = entry("url_http", Group.RULE, "error", "URLs are absolute http(s) addresses with a host and no spaces",

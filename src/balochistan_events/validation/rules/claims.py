@@ -99,3 +99,14 @@ def claim_after_event_start(ctx: Context, c: TableData) -> None:
     ctx.flag(c, "claim_date", Code.CLAIM_AFTER_EVENT_START, true_mask(pc.less(c.typed["claim_date"], ev_start)),
              lambda i, v: f"claim dated {v}, before its event {scalar(c.typed['event_id'], i)} starts "
                           f"({scalar(ev_start, i)})")
+
+
+@rule(Code.QUOTE_TRANSLATED, table="claims", columns=("source_id", "quote_translation"),
+      also={"sources": ("source_id", "language")})
+def quote_translated(ctx: Context, c: TableData) -> None:
+    s = ctx.tables["sources"]
+    language = s.typed["language"].take(ctx.index(c, "source_id", s, "source_id"))
+    foreign = true_mask(pc.not_equal(language, "en"))
+    ctx.flag(c, "quote_translation", Code.QUOTE_TRANSLATED, foreign & ~valid(c.typed["quote_translation"]),
+             lambda i, v: f"the quote is in {scalar(language, i)!r} (source {scalar(c.typed['source_id'], i)}) "
+                          "but has no quote_translation")
