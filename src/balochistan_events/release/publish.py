@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from balochistan_events.errors import PackageError
-from balochistan_events.package.atomic import Transaction, recover
+from balochistan_events.package.atomic import Transaction, recover, stray_journal
 from balochistan_events.package.gitsource import (
     GitSource,
     git,
@@ -28,6 +28,8 @@ from balochistan_events.package.gitsource import (
     tag_exists,
     uncommitted,
 )
+from balochistan_events.package.lock import package_lock
+from balochistan_events.package.outputs import check_output
 from balochistan_events.package.source import DESCRIPTOR, DirectorySource
 from balochistan_events.release.build import CHANGELOG, BuildInvalid, artifact_name, build_zip, resolve_date
 from balochistan_events.release.diff import RANK, PackageDiff, diff_packages
@@ -100,7 +102,7 @@ def set_descriptor_fields(raw: bytes, updates: dict[str, str]) -> bytes:
         if isinstance(old, str):
             pattern = re.compile(r'("' + re.escape(key) + r'"\s*:\s*)' + re.escape(json.dumps(old, ensure_ascii=False)))
             if len(pattern.findall(out)) == 1:
-                out = pattern.sub(lambda m: m.group(1) + json.dumps(value, ensure_ascii=False), out)
+                out = pattern.sub(lambda m, value=value: m.group(1) + json.dumps(value, ensure_ascii=False), out)
                 done = True
         if not done:
             out = None
@@ -227,7 +229,7 @@ def _parse_section(lines: list[str]) -> tuple[list[str], dict[str, list[str]]]:
             preface.append(line)
         else:
             subs[current].append(line)
-    strip = lambda ls: [l for l in "\n".join(ls).strip("\n").split("\n")] if "".join(ls).strip() else []  # noqa: E731
+    strip = lambda ls: list("\n".join(ls).strip("\n").split("\n")) if "".join(ls).strip() else []  # noqa: E731
     return strip(preface), {k: strip(v) for k, v in subs.items()}
 
 
@@ -279,17 +281,26 @@ def _replace(src: Path, dst: Path) -> None:
 
 def release(path: str | os.PathLike = ".", *, bump: str | None = None, version: str | None = None, date=None,
             out_dir: str | os.PathLike = "dist", tag: bool = False) -> ReleaseResult:
+    """Cut a release (see the module doc) while holding the package's write lock (lock.py): a second
+    release or add-* waits, then stops with exit 2 naming this one."""
     if (bump is None) == (version is None):
         raise ReleaseRefused("give exactly one of --bump major|minor|patch or --version X.Y.Z")
     if bump is not None and bump not in LEVELS:
         raise ReleaseRefused(f"--bump must be major, minor or patch, not {bump!r}")
     pkg_dir = Path(path)
-    # a release that a crash interrupted part-way: put its files back before anything else
-    restored = recover(pkg_dir) if pkg_dir.is_dir() else []
-    desc_path, changelog_path = pkg_dir / DESCRIPTOR, pkg_dir / CHANGELOG
-    if not desc_path.is_file():
+    if not pkg_dir.is_dir():
         raise PackageError(f"no {DESCRIPTOR} in {pkg_dir}", file=str(pkg_dir))
-    desc_raw = desc_path.read_bytes()
+    with package_lock(pkg_dir, "balochistan-events release"):
+        # a release that a crash interrupted part-way: put its files back before anything else
+        restored = recover(pkg_dir)
+        return _release(pkg_dir, restored, bump=bump, version=version, date=date, out_dir=out_dir, tag=tag)
+
+
+def _release(pkg_dir: Path, restored: list[str], *, bump: str | None, version: str | None, date,
+             out_dir: str | os.PathLike, tag: bool) -> ReleaseResult:
+    source = DirectorySource(pkg_dir)       # every input is read through the checked source
+    desc_path, changelog_path = pkg_dir / DESCRIPTOR, pkg_dir / CHANGELOG
+    desc_raw = source.read(DESCRIPTOR, DESCRIPTOR)
     from balochistan_events.package.descriptor import parse_json
 
     desc = parse_json(desc_raw, DESCRIPTOR)
@@ -298,7 +309,7 @@ def release(path: str | os.PathLike = ".", *, bump: str | None = None, version: 
     current = parse_version(desc.get("version"))
     if current is None:
         raise ReleaseRefused(f"datapackage.json version {desc.get('version')!r} is not X.Y.Z", file=DESCRIPTOR, field="version")
-    old_changelog = changelog_path.read_bytes() if changelog_path.exists() else None
+    old_changelog = source.read_optional(CHANGELOG)
 
     # 1. the data must validate
     from balochistan_events.validation.engine import validate_package
@@ -343,7 +354,7 @@ def release(path: str | os.PathLike = ".", *, bump: str | None = None, version: 
         raise ReleaseRefused(f"tag {tag_name} already exists: that version is released")
 
     # 4. never overwrite a published artifact
-    out = Path(out_dir)
+    out = check_output(out_dir, [pkg_dir], inside=pkg_dir, what="--out")
     zip_path = out / artifact_name(new_s)
     sha_path = out / (zip_path.name + ".sha256")
     for p in (zip_path, sha_path):
@@ -354,6 +365,10 @@ def release(path: str | os.PathLike = ".", *, bump: str | None = None, version: 
     warnings: list[str] = []
     if restored:
         warnings.append(f"an interrupted release was rolled back first ({len(restored)} file(s) restored)")
+    stray = stray_journal(pkg_dir)
+    if stray is not None:
+        warnings.append(f"{stray} is not used (a journal inside the package is never trusted; releases keep "
+                        f"theirs under .git/): delete it, and do not commit it")
     prefix = package_prefix(repo, pkg_dir) if repo is not None else ""
     tracked = [prefix + n for n in (DESCRIPTOR, CHANGELOG, "data", "schemas")]
     if tag and repo is None:
@@ -384,8 +399,9 @@ def release(path: str | os.PathLike = ".", *, bump: str | None = None, version: 
     new_changelog, entry = update_changelog(old_text, new_s, when.date().isoformat(), summary, generated)
     overrides = {DESCRIPTOR: new_desc, CHANGELOG: new_changelog.encode("utf-8")}
     citation_path = pkg_dir / CITATION
-    if citation_path.is_file():
-        overrides[CITATION] = set_citation_fields(citation_path.read_bytes(), new_s, when.date().isoformat())
+    citation = source.read_optional(CITATION)
+    if citation is not None:
+        overrides[CITATION] = set_citation_fields(citation, new_s, when.date().isoformat())
     built = build_zip(pkg_dir, when, overrides=overrides, validate=True)
 
     # 7. write everything, or nothing
