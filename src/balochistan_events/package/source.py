@@ -202,8 +202,8 @@ class ZipSource(PackageSource):
             raise PackageError(f"zip has two entries named {name!r}", file=where)
         if info.file_size > RATIO_FREE_BYTES and info.file_size > MAX_RATIO * info.compress_size:
             ratio = info.file_size // max(info.compress_size, 1)
-            raise PackageError(f"zip entry {name!r} has compression ratio {ratio}:1 (limit {MAX_RATIO}:1): "
-                               "possible zip bomb", file=where)
+            raise PackageError(f"zip entry {name!r} would expand to {info.file_size} bytes from {info.compress_size}: "
+                               f"compression ratio {ratio}:1 (limit {MAX_RATIO}:1), possible zip bomb", file=where)
         return True
 
     def display(self, path: str) -> str:
