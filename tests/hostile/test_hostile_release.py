@@ -62,7 +62,8 @@ def repo(tmp_path, monkeypatch):
     """A released package (v1.0.0) with one new actor since, ready for a minor release."""
     from balochistan_events.release import build as build_module
 
-    monkeypatch.setattr(build_module, "render_documents", lambda staging, when: {"codebook.md": b"codebook stub\n", "report.html": b"report stub\n"})
+    monkeypatch.setattr(build_module, "render_documents",
+                        lambda staging, when: {"codebook.md": b"codebook stub\n", "report.html": b"report stub\n"})
     repo = git_repo(tmp_path / "repo", tag="v1.0.0")
     add_actor(repo)
     commit(repo, "add an actor")

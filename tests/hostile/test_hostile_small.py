@@ -16,12 +16,12 @@ import zipfile
 
 import pytest
 from click.testing import CliRunner
+from hostile_support import assert_clean
 
 from balochistan_events.cli import cli
 from balochistan_events.errors import PackageError
 from balochistan_events.package.source import MAX_RATIO, ZipSource
 from conftest import ROOT, copy_package
-from hostile_support import assert_clean
 
 
 def invoke(*args):
@@ -118,7 +118,9 @@ def test_no_absolute_size_cap_on_members():
     import balochistan_events.package.source as source
 
     assert not hasattr(source, "MAX_TOTAL_BYTES")
-    text = open(source.__file__, encoding="utf-8").read()
+    from pathlib import Path
+
+    text = Path(source.__file__).read_text(encoding="utf-8")
     assert "info.file_size > MAX_MEMBER_BYTES" not in text
 
 

@@ -14,7 +14,7 @@ from balochistan_events.cli.options import path_argument
 @path_argument
 @click.option("--out", default="report.html", show_default=True, type=click.Path(dir_okay=False),
               help="Where to write the HTML file (written atomically).")
-def report(path, out):
+def report(path: str, out: str) -> None:
     """Write the offline HTML report: figures over time, timeline, map and every claim.
 
     PATH: a package directory (default .), a datapackage.json or a release .zip. One self-contained file: no network requests,
@@ -34,7 +34,7 @@ def report(path, out):
               help="Peer format: ACLED-shaped CSV, UCDP GED-shaped CSV, GeoJSON, HXL-tagged CSV.")
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write to FILE (atomically) instead of standard output.")
-def export(path, kind, out):
+def export(path: str, kind: str, out: str | None) -> None:
     """Export a valid package (directory, datapackage.json or release zip) to a peer format.
 
     Crosswalks come from the x-acled / x-ucdp / x-hxl properties in schemas/*.json; the codebook
@@ -61,7 +61,7 @@ def export(path, kind, out):
 @path_argument
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write to FILE (atomically), e.g. docs/codebook.md, instead of standard output.")
-def codebook(path, out):
+def codebook(path: str, out: str | None) -> None:
     """Generate the Markdown codebook from the package's Table Schemas (deterministic)."""
     from balochistan_events.render.codebook import render_codebook
 

@@ -37,10 +37,10 @@ class OverlaySource(PackageSource):
         self.label = base.label
         self.descriptor = base.descriptor
 
-    def read(self, path: str, where: str = "datapackage.json") -> bytes:
+    def read(self, path: str, where: str = "datapackage.json", limit: int | None = None) -> bytes:
         if path in self.replaced:
             return self.replaced[path]
-        return self.base.read(path, where)
+        return self.base.read(path, where, limit)
 
     def exists(self, path: str) -> bool:
         return path in self.replaced or self.base.exists(path)
@@ -117,7 +117,7 @@ def iso_admin1(res: Resource | None, place: dict) -> str | None:
     return res.field("admin1_code").get("x-geonames-admin1", {}).get(place["admin1"])
 
 
-def _fill_derived(pkg: Package, root, res: Resource, values: dict[str, str]) -> list[str]:
+def _fill_derived(pkg: Package, root: Path, res: Resource, values: dict[str, str]) -> list[str]:
     """Fill derivable empty columns in place; returns human-readable notes on what was filled."""
     notes = []
     names = set(res.field_names)

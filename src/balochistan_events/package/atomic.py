@@ -116,11 +116,13 @@ def stray_journal(root: str | os.PathLike) -> Path | None:
     return p if os.path.lexists(p) else None
 
 
-def _inside(root: Path, rel: str, what: str) -> Path:
+def _inside(root: Path, rel: object, what: str) -> Path:
     """root/rel after checking that rel is a plain relative path that stays inside root."""
     from balochistan_events.errors import PackageError
     from balochistan_events.package.source import check_relative_path
 
+    if not isinstance(rel, str):
+        raise TransactionError(f"journal refused: {what} {str(rel)[:60]!r} is not a path")
     try:
         norm = check_relative_path(rel, JOURNAL, what)
     except PackageError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 from balochistan_events.errors import PackageError
 from balochistan_events.package.source import MAX_JSON_BYTES, PackageSource, check_relative_path
@@ -64,7 +65,7 @@ def _check_bounds(cons: dict, ftype: str, name: str, where: str) -> None:
             raise PackageError(f"field {name!r}: {key} {str(cons[key])[:40]} is out of range", file=where, field=name)
 
 
-def parse_json(data: bytes, where: str):
+def parse_json(data: bytes, where: str) -> Any:
     if len(data) > MAX_JSON_BYTES:
         raise PackageError(f"JSON file is {len(data)} bytes; at most {MAX_JSON_BYTES} are read", file=where)
     try:
@@ -120,7 +121,7 @@ class Package:
         return self.descriptor.get("version")
 
 
-def check_schema(schema, where: str) -> dict:
+def check_schema(schema: Any, where: str) -> dict:
     """Structural check of a Table Schema: enough that later steps can trust its shape."""
     if not isinstance(schema, dict):
         raise PackageError("a Table Schema must be a JSON object", file=where)

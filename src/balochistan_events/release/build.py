@@ -335,7 +335,7 @@ def derived_summary(staging: Path, pkg: Package) -> tuple[dict, bytes]:
 
 # --- the build -------------------------------------------------------------------------------------
 
-def build_zip(path: str | os.PathLike = ".", date=None, overrides: dict[str, bytes] | None = None,
+def build_zip(path: str | os.PathLike = ".", date: str | dt.date | None = None, overrides: dict[str, bytes] | None = None,
               validate: bool = True) -> BuiltZip:
     """Build the release zip in memory. `overrides` replace files of the package (release passes the
     new datapackage.json and CHANGELOG.md this way, so nothing on disk changes before the build worked)."""
@@ -384,7 +384,7 @@ def _build_staged(path: str | os.PathLike, staging: Path, when: dt.datetime, cre
     version = pkg.version
     from balochistan_events.package.gitsource import parse_version
 
-    if parse_version(version) is None:
+    if version is None or parse_version(version) is None:
         raise PackageError(f"version {version!r} is not X.Y.Z", file=DESCRIPTOR, field="version")
     name = pkg.descriptor.get("name") or ARTIFACT
     files: dict[str, bytes] = {}
@@ -479,7 +479,7 @@ def write_zip(members: dict[str, bytes], prefix: str, when: dt.datetime) -> byte
     return buf.getvalue()
 
 
-def build_release(path: str | os.PathLike = ".", out_dir: str | os.PathLike = "dist", date=None, *,
+def build_release(path: str | os.PathLike = ".", out_dir: str | os.PathLike = "dist", date: str | dt.date | None = None, *,
                   validate: bool = True) -> BuildResult:
     """Build dist/balochistan-events-X.Y.Z.zip (+ .sha256) from the package at `path`; the version is the
     one in datapackage.json. Existing files of the same name are replaced atomically."""

@@ -565,7 +565,7 @@ def format_markdown(d: PackageDiff) -> str:
     if d.identical:
         lines += ["No differences in data, schemas or metadata.", ""]
     else:
-        lines += [f"**Minimum version bump: {d.bump.upper()}**", "", "| Bump | Change |", "|---|---|"]
+        lines += [f"**Minimum version bump: {(d.bump or '').upper()}**", "", "| Bump | Change |", "|---|---|"]
         for c in sorted(d.changes, key=lambda c: -RANK[c.level]):
             lines.append(f"| {c.level.upper()} | {_md(c.message)} |")
         lines.append("")

@@ -10,6 +10,7 @@ Refusals: the package does not validate (exit 1); the version is not X.Y.Z, not 
 release, or a smaller bump than the changes need; the tag or the artifact already exists (exit 2)."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -95,14 +96,15 @@ def set_descriptor_fields(raw: bytes, updates: dict[str, str]) -> bytes:
     value occurs once; otherwise the file is re-serialised. The result is checked by parsing it."""
     text = raw.decode("utf-8-sig")
     desc = json.loads(text)
-    out = text
+    out: str | None = text
     for key, value in updates.items():
         old = desc.get(key)
         done = False
         if isinstance(old, str):
             pattern = re.compile(r'("' + re.escape(key) + r'"\s*:\s*)' + re.escape(json.dumps(old, ensure_ascii=False)))
-            if len(pattern.findall(out)) == 1:
-                out = pattern.sub(lambda m, value=value: m.group(1) + json.dumps(value, ensure_ascii=False), out)
+            if out is not None and len(pattern.findall(out)) == 1:
+                new = json.dumps(value, ensure_ascii=False).replace("\\", "\\\\")
+                out = pattern.sub(r"\g<1>" + new, out)
                 done = True
         if not done:
             out = None
@@ -279,8 +281,8 @@ def _replace(src: Path, dst: Path) -> None:
 
 # --- the release -----------------------------------------------------------------------------------
 
-def release(path: str | os.PathLike = ".", *, bump: str | None = None, version: str | None = None, date=None,
-            out_dir: str | os.PathLike = "dist", tag: bool = False) -> ReleaseResult:
+def release(path: str | os.PathLike = ".", *, bump: str | None = None, version: str | None = None,
+            date: str | dt.date | None = None, out_dir: str | os.PathLike = "dist", tag: bool = False) -> ReleaseResult:
     """Cut a release (see the module doc) while holding the package's write lock (lock.py): a second
     release or add-* waits, then stops with exit 2 naming this one."""
     if (bump is None) == (version is None):
@@ -296,8 +298,8 @@ def release(path: str | os.PathLike = ".", *, bump: str | None = None, version: 
         return _release(pkg_dir, restored, bump=bump, version=version, date=date, out_dir=out_dir, tag=tag)
 
 
-def _release(pkg_dir: Path, restored: list[str], *, bump: str | None, version: str | None, date,
-             out_dir: str | os.PathLike, tag: bool) -> ReleaseResult:
+def _release(pkg_dir: Path, restored: list[str], *, bump: str | None, version: str | None,
+             date: str | dt.date | None, out_dir: str | os.PathLike, tag: bool) -> ReleaseResult:
     source = DirectorySource(pkg_dir)       # every input is read through the checked source
     desc_path, changelog_path = pkg_dir / DESCRIPTOR, pkg_dir / CHANGELOG
     desc_raw = source.read(DESCRIPTOR, DESCRIPTOR)
@@ -324,6 +326,7 @@ def _release(pkg_dir: Path, restored: list[str], *, bump: str | None, version: s
     diff = None
     required = None
     if last is not None:
+        assert repo is not None                   # a release tag implies a repository
         old_src = GitSource(repo, last[1], package_prefix(repo, pkg_dir))
         diff = diff_packages(old_src, DirectorySource(pkg_dir), cwd=pkg_dir)
         diff.old_label, diff.new_label = last[1], "working tree"
@@ -335,6 +338,7 @@ def _release(pkg_dir: Path, restored: list[str], *, bump: str | None, version: s
         if new is None:
             raise ReleaseRefused(f"--version {version!r} is not X.Y.Z (e.g. 1.0.0)")
     else:
+        assert bump is not None                   # exactly one of bump and version (checked above)
         new = bump_version(last[0] if last else current, bump)
     new_s = fmt_version(new)
     made = None
@@ -342,7 +346,7 @@ def _release(pkg_dir: Path, restored: list[str], *, bump: str | None, version: s
         made = bump_level(last[0], new)
         if made is None:
             raise ReleaseRefused(f"version {new_s} is not greater than the last release {last[1]}")
-        if RANK[made] < RANK[required]:
+        if required is not None and diff is not None and RANK[made] < RANK[required]:
             need = bump_version(last[0], required)
             reasons = "; ".join(c.message for c in diff.reasons(required)[:5])
             raise ReleaseRefused(f"{new_s} is a {made} bump from {last[1]}, but the changes need a {required} bump "
@@ -427,6 +431,7 @@ def _release(pkg_dir: Path, restored: list[str], *, bump: str | None, version: s
                            summary, entry, commands, [f[len(prefix):] for f in rel_files], False, warnings, diff)
     try:
         if tag:
+            assert repo is not None               # --tag without a repository was refused above
             _commit_and_tag(repo, rel_files, message, tag_name, new_s, tx)
             result.tagged = True
         tx.close()      # the commit point (the journal goes): from here on the release stands

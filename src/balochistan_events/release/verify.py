@@ -17,10 +17,14 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from balochistan_events.errors import PackageError, safe_text
-from balochistan_events.package.descriptor import parse_json
+from balochistan_events.package.descriptor import Resource, parse_json
 from balochistan_events.package.source import DESCRIPTOR, MAX_MEMBERS, DirectorySource, PackageSource, ZipSource, open_source
+
+if TYPE_CHECKING:
+    from balochistan_events.validation.results import Report
 
 _SELF_HASH = re.compile(rb'"descriptor_sha256"\s*:\s*"([^"]*)"')
 HASH_ALGORITHMS = {"md5", "sha1", "sha256", "sha512"}
@@ -41,7 +45,7 @@ class VerifyResult:
     version: str | None = None
     checked: list[str] = field(default_factory=list)
     mismatches: list[Mismatch] = field(default_factory=list)
-    report: object | None = None          # validate's Report, when the release could be validated
+    report: Report | None = None          # validate's Report, when the release could be validated
 
     @property
     def ok(self) -> bool:
@@ -98,7 +102,8 @@ def check_sidecar(zip_path: Path, result: VerifyResult) -> None:
         result.add(zip_path.name, f"sha256 is {actual}, {sidecar.name} says {expected[0]}")
 
 
-def _check_file(source: PackageSource, path, expected_bytes, expected_hash, result: VerifyResult, label: str) -> None:
+def _check_file(source: PackageSource, path: object, expected_bytes: object, expected_hash: object, result: VerifyResult,
+                label: str) -> None:
     if not isinstance(path, str):
         result.add(DESCRIPTOR, f"{label}: path {path!r} is not a string")
         return
@@ -138,7 +143,7 @@ def check_descriptor_hash(raw: bytes, result: VerifyResult) -> None:
         result.add(DESCRIPTOR, f"sha256 (with descriptor_sha256 zeroed) is {actual}, the file says {recorded[:64]}")
 
 
-def _unlisted(source: PackageSource, hashed: set) -> list[str]:
+def _unlisted(source: PackageSource, hashed: set[object]) -> list[str]:
     """Files of the release that datapackage.json does not list (walked without following links)."""
     if isinstance(source, ZipSource):
         names = [n[len(source.prefix):] if n.startswith(source.prefix) else n for n in source.members]
@@ -178,7 +183,7 @@ def check_parquet(source: PackageSource, result: VerifyResult) -> None:
             result.add(pq_path, f"does not hold what {res.path} holds: {problem}")
 
 
-def _parquet_difference(source: PackageSource, res, pq_path: str) -> str | None:
+def _parquet_difference(source: PackageSource, res: Resource, pq_path: str) -> str | None:
     """Why the Parquet file differs from the CSV (rows, a column's type or values), or None."""
     import pyarrow as pa
 
@@ -232,9 +237,9 @@ def verify_release(path: str | os.PathLike, *, validate: bool = True) -> VerifyR
             result.add(DESCRIPTOR, "is not a JSON object")
             return result
         result.version = desc.get("version") if isinstance(desc.get("version"), str) else None
-        hashed = {DESCRIPTOR}
-        schemas = set()
-        resources = desc.get("resources") if isinstance(desc.get("resources"), list) else []
+        hashed: set[object] = {DESCRIPTOR}
+        schemas: set[object] = set()
+        resources = desc["resources"] if isinstance(desc.get("resources"), list) else []
         if not resources:
             result.add(DESCRIPTOR, "lists no resources")
         for i, res in enumerate(resources):
@@ -257,7 +262,7 @@ def verify_release(path: str | os.PathLike, *, validate: bool = True) -> VerifyR
                 continue
             _check_file(source, entry.get("path"), entry.get("bytes"), entry.get("hash"), result, "file")
             hashed.add(entry.get("path"))
-        for schema in sorted(schemas - hashed):
+        for schema in sorted(str(s) for s in schemas - hashed):
             result.add(schema, "schema file has no recorded hash in x-release.files")
         for rel in _unlisted(source, hashed):
             where = "zip" if isinstance(source, ZipSource) else "release folder"
