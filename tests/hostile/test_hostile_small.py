@@ -219,3 +219,22 @@ def test_the_test_script_waits_for_the_dpkg_lock():
     assert calls
     assert "DPkg::Lock::Timeout=600" in text
     assert all("apt_wait" in line for line in calls), calls
+
+
+# --- a required value of only spaces ----------------------------------------------------------------
+
+def test_validate_treats_a_required_value_of_only_spaces_as_missing(package_copy):
+    """Not a warning that --strict alone turns into an error: CI runs validate without --strict."""
+    import csv
+    import io
+
+    path = package_copy / "data" / "claims.csv"
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+    rows[1][rows[0].index("quote")] = "     "
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    result = invoke("validate", package_copy, "--format", "json")
+    assert result.exit_code == 1, result.output
+    errors = json.loads(result.output)["errors"]
+    assert any(e["rule"] == "required" and e["field"] == "quote" and e["line"] == 2 for e in errors), errors[:5]
