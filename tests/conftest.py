@@ -9,6 +9,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# package locks and release journals of packages outside git live in the user's state directory:
+# keep the tests' ones out of the real home directory
+if "XDG_STATE_HOME" not in os.environ:
+    import tempfile
+
+    os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="be-test-state-")
 # shared test helpers (sample packages, the corruption corpus, hostile fixtures) import by bare name
 sys.path.insert(0, str(Path(__file__).resolve().parent / "helpers"))
 PACKAGE_FILES = ["datapackage.json", "schemas", "data"]

@@ -29,10 +29,11 @@ def generator():
 
 
 def assert_clean(result, max_output: int = MAX_OUTPUT_BYTES):
-    """The command ended on purpose (exit 0, 1 or 2) and said so briefly, without a traceback."""
+    """The command ended on purpose (exit 0, 1 or 2, or 130 for Ctrl-C) and said so briefly, without a
+    traceback."""
     exc = result.exception
     assert exc is None or isinstance(exc, SystemExit), f"uncaught {type(exc).__name__}: {exc}"
-    assert result.exit_code in (0, 1, 2), result.exit_code
+    assert result.exit_code in (0, 1, 2, 130), result.exit_code
     out = result.output
     assert "Traceback" not in out, out[-2000:]
     # SafeGroup turns unexpected exceptions into exit 2 "internal error": clean for users, but a bug here

@@ -7,14 +7,22 @@ from __future__ import annotations
 
 import sys
 
-from balochistan_events.cli import contributing, releasing, rendering, validating  # noqa: F401  (registers commands)
-from balochistan_events.cli.app import cli
+try:
+    from balochistan_events.cli import contributing, releasing, rendering, validating  # noqa: F401  (registers commands)
+    from balochistan_events.cli.app import EXIT_INTERRUPTED, cli
+except KeyboardInterrupt:           # Ctrl-C while the CLI starts: nothing has been read or written
+    sys.stderr.write("error: interrupted (Ctrl-C)\n")
+    raise SystemExit(130) from None
 
 __all__ = ["cli", "main"]
 
 
 def main() -> None:
-    if sys.argv[1:2] == ["validate"]:
-        from balochistan_events.validation.engine import skip_pandas_import
-        skip_pandas_import()
-    cli(prog_name="balochistan-events")
+    try:
+        if sys.argv[1:2] == ["validate"]:
+            from balochistan_events.validation.engine import skip_pandas_import
+            skip_pandas_import()
+        cli(prog_name="balochistan-events")
+    except KeyboardInterrupt:       # between click's handlers (e.g. while an error is printed)
+        sys.stderr.write("error: interrupted (Ctrl-C)\n")
+        raise SystemExit(EXIT_INTERRUPTED) from None

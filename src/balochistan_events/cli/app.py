@@ -5,12 +5,14 @@ not run (bad arguments, unreadable or malformed input)."""
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
 from balochistan_events.errors import PackageError
 
 EXIT_OK, EXIT_INVALID, EXIT_CANNOT_RUN = 0, 1, 2
+EXIT_INTERRUPTED = 130          # 128 + SIGINT, as shells report a Ctrl-C
 
 
 class Fail(click.ClickException):
@@ -54,13 +56,32 @@ def _progress_callback(min_bytes: int = 1 << 20):
     return update, _Stopper()
 
 
+class Interrupted(Fail):
+    """Ctrl-C: exit 130 (not 1, which means invalid data). Every write is atomic or a rolled-back
+    transaction, so nothing is left half-written."""
+
+    exit_code = EXIT_INTERRUPTED
+
+    def __init__(self) -> None:
+        super().__init__("interrupted (Ctrl-C): nothing was half-written; files are as they were, or wholly new")
+
+
 class SafeGroup(click.Group):
     """Turns every failure inside a command into a one-line message and exit 2: bad input must never
-    produce a Python traceback (CliRunner tests and the console script behave the same)."""
+    produce a Python traceback (CliRunner tests and the console script behave the same). Ctrl-C,
+    while the arguments are parsed or the command runs, exits 130."""
 
-    def invoke(self, ctx):
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt:
+            raise Interrupted() from None
+
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise Interrupted() from None
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
             raise
         except PackageError as exc:

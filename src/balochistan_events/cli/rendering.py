@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import AbstractContextManager, nullcontext
 
 import click
 
@@ -13,7 +14,7 @@ from balochistan_events.cli.options import path_argument
 @path_argument
 @click.option("--out", default="report.html", show_default=True, type=click.Path(dir_okay=False),
               help="Where to write the HTML file (written atomically).")
-def report(path, out):
+def report(path: str, out: str) -> None:
     """Write the offline HTML report: figures over time, timeline, map and every claim.
 
     PATH: a package directory (default .), a datapackage.json or a release .zip. One self-contained file: no network requests,
@@ -21,7 +22,9 @@ def report(path, out):
     descriptor's `created`."""
     from balochistan_events.render.report import write_report
 
-    written = write_report(out, path=path)
+    check_out(out, path)
+    with out_lock(out, path):
+        written = write_report(out, path=path)
     click.echo(f"wrote {written}")
 
 
@@ -31,7 +34,7 @@ def report(path, out):
               help="Peer format: ACLED-shaped CSV, UCDP GED-shaped CSV, GeoJSON, HXL-tagged CSV.")
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write to FILE (atomically) instead of standard output.")
-def export(path, kind, out):
+def export(path: str, kind: str, out: str | None) -> None:
     """Export a valid package (directory, datapackage.json or release zip) to a peer format.
 
     Crosswalks come from the x-acled / x-ucdp / x-hxl properties in schemas/*.json; the codebook
@@ -39,6 +42,8 @@ def export(path, kind, out):
     from balochistan_events.exports import export_table
     from balochistan_events.validation.engine import validate_package
 
+    if out is not None:
+        check_out(out, path)
     report = validate_package(path)
     if not report.valid:
         echo_problems(report.errors, report.error_count)   # name the file, line and field of the first problems
@@ -49,23 +54,45 @@ def export(path, kind, out):
     if out is None:
         click.echo(text, nl=False)
     else:
-        from balochistan_events.package.atomic import write_text
-
-        write_text(out, text)
+        write_out(out, text, path)
 
 
 @cli.command()
 @path_argument
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write to FILE (atomically), e.g. docs/codebook.md, instead of standard output.")
-def codebook(path, out):
+def codebook(path: str, out: str | None) -> None:
     """Generate the Markdown codebook from the package's Table Schemas (deterministic)."""
     from balochistan_events.render.codebook import render_codebook
 
+    if out is not None:
+        check_out(out, path)
     text = render_codebook(path)
     if out is None:
         click.echo(text, nl=False)
     else:
-        from balochistan_events.package.atomic import write_text
+        write_out(out, text, path)
 
+
+def check_out(out: str, path: str) -> None:
+    """Refuse an --out inside the package's data/, schemas/ or descriptor, or through a link (outputs.py)."""
+    from balochistan_events.package.outputs import check_output
+
+    check_output(out, [path])
+
+
+def out_lock(out: str, path: str) -> AbstractContextManager:
+    """The package's write lock when --out lands inside a package (e.g. docs/codebook.md), else nothing."""
+    from balochistan_events.package.lock import package_lock
+    from balochistan_events.package.outputs import lock_root
+
+    root = lock_root(out, [path])
+    return package_lock(root) if root is not None else nullcontext()
+
+
+def write_out(out: str, text: str, path: str) -> None:
+    from balochistan_events.package.atomic import write_text
+
+    with out_lock(out, path):
+        check_out(out, path)          # again under the lock: the checkout may have changed meanwhile
         write_text(out, text)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,7 +22,8 @@ from balochistan_events.contribute.ids import PackagePath, _directory_package, _
 from balochistan_events.errors import PackageError, Problem
 from balochistan_events.package.atomic import write_bytes
 from balochistan_events.package.descriptor import Package, Resource
-from balochistan_events.package.source import MAX_MEMBER_BYTES, PackageSource
+from balochistan_events.package.lock import package_lock
+from balochistan_events.package.source import PackageSource
 from balochistan_events.validation.problems import Code
 
 if TYPE_CHECKING:
@@ -42,7 +44,7 @@ class OverlaySource(PackageSource):
         self.label = base.label
         self.descriptor = base.descriptor
 
-    def read(self, path: str, where: str = "datapackage.json", limit: int = MAX_MEMBER_BYTES) -> bytes:
+    def read(self, path: str, where: str = "datapackage.json", limit: int | None = None) -> bytes:
         if path in self.replaced:
             return self.replaced[path]
         return self.base.read(path, where, limit)
@@ -202,12 +204,41 @@ def _fill_id(pkg: Package, root: Path, res: Resource, values: dict[str, str]) ->
 
 # --- writing ------------------------------------------------------------------------------------
 
-def format_row(values: list[str]) -> bytes:
+def format_row(values: list[str], eol: str = "\n") -> bytes:
     """One CSV record: minimal quoting (cells with a comma, quote or line break are quoted, inner
-    quotes doubled), LF line ending, UTF-8."""
+    quotes doubled), LF line ending (or the file's own, `eol`), UTF-8."""
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL).writerow(values)
+    csv.writer(buf, lineterminator=eol, quoting=csv.QUOTE_MINIMAL).writerow(values)
     return buf.getvalue().encode("utf-8")
+
+
+def line_ending(data: bytes) -> str:
+    """The file's line ending, from the end of its header line: LF, CRLF or CR (old Mac)."""
+    ends = [i for i in (data.find(b"\n"), data.find(b"\r")) if i >= 0]
+    if not ends:
+        return "\n"
+    i = min(ends)
+    if data[i:i + 2] == b"\r\n":
+        return "\r\n"
+    return "\r" if data[i:i + 1] == b"\r" else "\n"
+
+
+def count_lines(data: bytes) -> int:
+    """Line breaks as the CSV reader counts them (LF, CRLF and a lone CR each end a line)."""
+    return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+
+
+def blank_required(res: Resource, vals: dict[str, str], table: str, display: str, line: int) -> list[Problem]:
+    """Required cells given as only whitespace: blank once trimmed, so as good as missing."""
+    out = []
+    for f in res.fields:
+        name = f["name"]
+        value = vals.get(name)
+        if f.get("constraints", {}).get("required") and value is not None and value and not value.strip():
+            out.append(Problem(table, display, line, name, "required",
+                               f"{name} is required but holds only whitespace", value, "error",
+                               f"give a value for --{name.replace('_', '-')}"))
+    return out
 
 
 @dataclass
@@ -229,8 +260,22 @@ class AddResult:
         return not self.errors
 
 
-def add_row(table: str, values: Mapping[str, object], path: PackagePath = None, dry_run: bool = False) -> AddResult:
-    """Append one row to `table` if, with it, the row validates; see the module docstring."""
+def add_row(table: str, values: Mapping[str, object], path: PackagePath = None,
+            dry_run: bool = False) -> AddResult:
+    """Append one row to `table` if, with it, the row validates; see the module docstring. Holds the
+    package's write lock (lock.py) from reading the file to writing it, so concurrent add-* commands
+    neither lose a row nor hand out one ID twice."""
+    if dry_run:
+        return _add_row(table, values, path, dry_run)
+    where = Path(path if path not in (None, "") else ".")
+    where = where.parent if where.is_file() else where
+    if not where.is_dir():
+        return _add_row(table, values, path, dry_run)        # open_source says what is wrong
+    with package_lock(where, f"balochistan-events add-{table.rstrip('s')}"):
+        return _add_row(table, values, path, dry_run)
+
+
+def _add_row(table: str, values: Mapping[str, object], path: PackagePath, dry_run: bool) -> AddResult:
     from balochistan_events.validation.engine import validate_loaded
 
     pkg, root = _directory_package(path)
@@ -248,13 +293,15 @@ def add_row(table: str, values: Mapping[str, object], path: PackagePath = None, 
         if header != res.field_names:
             raise PackageError(f"the header of {res.path} does not match {res.schema_path or 'the schema'}; "
                                "run `balochistan-events validate` and fix the header first", file=res.path, line=1)
-        record = format_row([vals.get(name, "") for name in res.field_names])
-        prefix = old if not old or old.endswith(b"\n") else old + b"\n"
-        line = prefix.count(b"\n") + 1
+        eol = line_ending(old)                  # a CRLF or CR file gets its own line ending, not a mix
+        record = format_row([vals.get(name, "") for name in res.field_names], eol)
+        prefix = old if not old or old.endswith((b"\n", b"\r")) else old + eol.encode()
+        line = count_lines(prefix) + 1
         new = prefix + record
         display = pkg.source.display(res.path)
         result = AddResult(table, display, vals.get(key) if key else None, line,
-                           record.decode("utf-8").rstrip("\n"), False, notes=notes)
+                           record.decode("utf-8").rstrip("\r\n"), False, notes=notes)
+        result.errors += blank_required(res, vals, table, display, line)
         if retired:
             result.errors.append(Problem(table, display, line, key, Code.RETIRED_ID,
                                          f"{vals[key]} was used in an earlier version of {res.path}; IDs are never reused",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -34,6 +35,36 @@ def _no_constants(name: str) -> NoReturn:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _finite(text: str) -> float:
+    # json reads 1e400 as infinity, which a built release would then write as Infinity (not JSON)
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text[:40]} is out of range (it would be read as infinity)")
+    return value
+
+
+INT64 = (-(2**63), 2**63 - 1)
+_BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+
+
+def _check_bounds(cons: dict[str, Any], ftype: str, name: str, where: str) -> None:
+    """Numeric bounds an integer (int64) or number (double) column can be compared with."""
+    for key in _BOUNDS:
+        if key not in cons or ftype not in ("integer", "number", "year"):
+            continue
+        v = cons[key]
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise PackageError(f"field {name!r}: {key!r} must be a number, got {str(v)[:40]!r}", file=where, field=name)
+        lo, hi = INT64 if ftype != "number" else (-1.7976931348623157e308, 1.7976931348623157e308)
+        if not lo <= v <= hi:
+            kind = "a 64-bit integer" if ftype != "number" else "a double"
+            raise PackageError(f"field {name!r}: {key} {str(v)[:40]} is out of range for {kind} column",
+                               file=where, field=name)
+    for key in ("minLength", "maxLength"):
+        if isinstance(cons.get(key), int) and cons[key] > INT64[1]:
+            raise PackageError(f"field {name!r}: {key} {str(cons[key])[:40]} is out of range", file=where, field=name)
+
+
 def parse_json(data: bytes, where: str) -> Any:
     """The JSON value in `data` (any JSON type: callers check the shape they need)."""
     if len(data) > MAX_JSON_BYTES:
@@ -44,7 +75,8 @@ def parse_json(data: bytes, where: str) -> Any:
         line = data.count(b"\n", 0, exc.start) + 1
         raise PackageError(f"not valid UTF-8 at byte {exc.start} (save the file as UTF-8)", file=where, line=line) from None
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants)
+        return json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants,
+                          parse_float=_finite)
     except json.JSONDecodeError as exc:
         raise PackageError(f"malformed JSON: {exc.msg} (column {exc.colno})", file=where, line=exc.lineno) from None
     except _DuplicateKey as exc:
@@ -115,6 +147,7 @@ def check_schema(schema: object, where: str) -> dict[str, Any]:
             raise PackageError(f"field {name!r}: 'enum' must be a list", file=where, field=name)
         if "pattern" in cons:
             _check_pattern(cons["pattern"], name, where)
+        _check_bounds(cons, ftype, name, where)
         for key in ("minLength", "maxLength"):
             if key in cons and (not isinstance(cons[key], int) or isinstance(cons[key], bool) or cons[key] < 0):
                 raise PackageError(f"field {name!r}: {key!r} must be a non-negative integer, got {cons[key]!r}",

@@ -20,6 +20,7 @@ permissions 0644, compression, JSON layout). The date is --date, else SOURCE_DAT
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import csv
 import datetime as dt
@@ -167,15 +168,11 @@ def _stage(path: str | os.PathLike, staging: Path, overrides: dict[str, bytes]) 
         _write(staging / DESCRIPTOR, desc_bytes)
         for rel in wanted:
             _write(staging / rel, overrides.get(rel) or source.read(rel))
-        if CHANGELOG in overrides:
-            _write(staging / CHANGELOG, overrides[CHANGELOG])
-        elif source.exists(CHANGELOG):
-            _write(staging / CHANGELOG, source.read(CHANGELOG))
-        for rel in COMPANION_FILES:
-            if rel in overrides:
-                _write(staging / rel, overrides[rel])
-            elif source.exists(rel):
-                _write(staging / rel, source.read(rel))
+        # optional files: absent is fine; present but unsafe (a symlink out, a FIFO) is an error
+        for rel in (CHANGELOG, *COMPANION_FILES):
+            data = overrides[rel] if rel in overrides else source.read_optional(rel)
+            if data is not None:
+                _write(staging / rel, data)
     finally:
         source.close()
 
@@ -342,62 +339,89 @@ def derived_summary(staging: Path, pkg: Package) -> tuple[dict, bytes]:
 
 # --- the build -------------------------------------------------------------------------------------
 
-def build_zip(path: str | os.PathLike = ".", date=None, overrides: dict[str, bytes] | None = None,
+def build_zip(path: str | os.PathLike = ".", date: str | dt.date | None = None, overrides: dict[str, bytes] | None = None,
               validate: bool = True) -> BuiltZip:
     """Build the release zip in memory. `overrides` replace files of the package (release passes the
     new datapackage.json and CHANGELOG.md this way, so nothing on disk changes before the build worked)."""
-    from balochistan_events.package.parquet import parquet_bytes, typed_table
-
     when = resolve_date(date, path)
     created = iso(when)
     with tempfile.TemporaryDirectory(prefix="be-build-") as tmp:
         staging = Path(tmp) / "pkg"
-        _stage(path, staging, overrides or {})
-        if validate:
-            from balochistan_events.validation.engine import validate_package
+        try:
+            return _build_staged(path, staging, when, created, overrides or {}, validate)
+        except (PackageError, OSError) as exc:
+            raise _user_paths(exc, staging, path) from None
 
-            report = validate_package(staging)
-            if not report.valid:
-                raise BuildInvalid(report)
-        source = DirectorySource(staging)
-        pkg = read_package(source)
-        version = pkg.version
-        from balochistan_events.package.gitsource import parse_version
 
-        if parse_version(version) is None:
-            raise PackageError(f"version {version!r} is not X.Y.Z", file=DESCRIPTOR, field="version")
-        name = pkg.descriptor.get("name") or ARTIFACT
-        files: dict[str, bytes] = {}
-        manifest: dict[str, bytes] = {}
-        # Renderers see the package as a user's checkout would (the four source tables, new version).
-        documents = render_documents(staging, when)
-        for res in pkg.resources.values():
-            csv_bytes = source.read(res.path)
-            files[res.path] = csv_bytes
-            table = typed_table(res, csv_bytes, res.path)
-            manifest[parquet_path(res.path)] = parquet_bytes(table, res, version, name)
-            if res.schema_path:
-                manifest[res.schema_path] = source.read(res.schema_path)
-        derived_res = None
-        if DERIVED_NAME not in pkg.resources and {"claims", "actors", "events"} <= set(pkg.resources):
-            schema, summary_csv = derived_summary(staging, pkg)
-            derived_res = Resource(DERIVED_NAME, DERIVED_PATH, check_schema(copy.deepcopy(schema), DERIVED_SCHEMA_PATH),
-                                   DERIVED_SCHEMA_PATH, {})
-            files[DERIVED_PATH] = summary_csv
-            manifest[parquet_path(DERIVED_PATH)] = parquet_bytes(typed_table(derived_res, summary_csv, DERIVED_PATH),
-                                                                 derived_res, version, name)
-            manifest[DERIVED_SCHEMA_PATH] = dump_json(schema)
-        for rel in (CHANGELOG, *COMPANION_FILES):
-            if source.exists(rel):
-                manifest[rel] = source.read(rel)
-        from balochistan_events.release.rloader import stamp_registry
-        stamp_registry(manifest, version)       # the R loader learns the hashes of the releases before this one
-        manifest.update(documents)
-        from balochistan_events.release.zipreadme import README, render_readme
+def _user_paths(exc: Exception, staging: Path, path: str | os.PathLike) -> Exception:
+    """The same error, naming the user's package instead of the temporary staging copy."""
+    shown = os.path.normpath(str(path))
 
-        listed = [DESCRIPTOR, README, *files, *manifest]
-        manifest[README] = render_readme(pkg.descriptor, listed, version, created)
-        descriptor = built_descriptor(pkg.descriptor, files, manifest, created, derived_res)
+    def fix(text: str | None) -> str | None:
+        return None if text is None else text.replace(str(staging), shown)
+
+    if isinstance(exc, PackageError):
+        out = type(exc).__new__(type(exc))
+        out.__dict__.update(exc.__dict__)
+        out.args = tuple(fix(a) if isinstance(a, str) else a for a in exc.args)
+        out.file = fix(exc.file)
+        return out
+    if isinstance(exc, OSError):
+        return OSError(exc.errno, fix(exc.strerror) or str(exc), fix(str(exc.filename)) if exc.filename else None)
+    return exc
+
+
+def _build_staged(path: str | os.PathLike, staging: Path, when: dt.datetime, created: str,
+                  overrides: dict[str, bytes], validate: bool) -> BuiltZip:
+    from balochistan_events.package.parquet import parquet_bytes, typed_table
+
+    _stage(path, staging, overrides)
+    source = DirectorySource(staging)
+    source.label = os.path.normpath(str(path))        # messages name the user's package
+    pkg = read_package(source)
+    if validate:
+        from balochistan_events.validation.engine import validate_loaded
+
+        report = validate_loaded(pkg)
+        if not report.valid:
+            raise BuildInvalid(report)
+    version = pkg.version
+    from balochistan_events.package.gitsource import parse_version
+
+    if version is None or parse_version(version) is None:
+        raise PackageError(f"version {version!r} is not X.Y.Z", file=DESCRIPTOR, field="version")
+    name = pkg.descriptor.get("name") or ARTIFACT
+    files: dict[str, bytes] = {}
+    manifest: dict[str, bytes] = {}
+    # Renderers see the package as a user's checkout would (the four source tables, new version).
+    documents = render_documents(staging, when)
+    for res in pkg.resources.values():
+        csv_bytes = source.read(res.path)
+        files[res.path] = csv_bytes
+        table = typed_table(res, csv_bytes, res.path)
+        manifest[parquet_path(res.path)] = parquet_bytes(table, res, version, name)
+        if res.schema_path:
+            manifest[res.schema_path] = source.read(res.schema_path)
+    derived_res = None
+    if DERIVED_NAME not in pkg.resources and {"claims", "actors", "events"} <= set(pkg.resources):
+        schema, summary_csv = derived_summary(staging, pkg)
+        derived_res = Resource(DERIVED_NAME, DERIVED_PATH, check_schema(copy.deepcopy(schema), DERIVED_SCHEMA_PATH),
+                               DERIVED_SCHEMA_PATH, {})
+        files[DERIVED_PATH] = summary_csv
+        manifest[parquet_path(DERIVED_PATH)] = parquet_bytes(typed_table(derived_res, summary_csv, DERIVED_PATH),
+                                                             derived_res, version, name)
+        manifest[DERIVED_SCHEMA_PATH] = dump_json(schema)
+    for rel in (CHANGELOG, *COMPANION_FILES):
+        if source.exists(rel):
+            manifest[rel] = source.read(rel)
+    from balochistan_events.release.rloader import stamp_registry
+    from balochistan_events.release.zipreadme import README, render_readme
+
+    stamp_registry(manifest, version)       # the R loader learns the hashes of the releases before this one
+    manifest.update(documents)
+    listed = [DESCRIPTOR, README, *files, *manifest]
+    manifest[README] = render_readme(pkg.descriptor, listed, version, created)
+    descriptor = built_descriptor(pkg.descriptor, files, manifest, created, derived_res)
     members = {DESCRIPTOR: descriptor, **files, **manifest}
     order = [DESCRIPTOR] + sorted(n for n in members if n != DESCRIPTOR)
     zname = artifact_name(version)
@@ -465,18 +489,23 @@ def write_zip(members: dict[str, bytes], prefix: str, when: dt.datetime) -> byte
     return buf.getvalue()
 
 
-def build_release(path: str | os.PathLike = ".", out_dir: str | os.PathLike = "dist", date=None, *,
+def build_release(path: str | os.PathLike = ".", out_dir: str | os.PathLike = "dist", date: str | dt.date | None = None, *,
                   validate: bool = True) -> BuildResult:
     """Build dist/balochistan-events-X.Y.Z.zip (+ .sha256) from the package at `path`; the version is the
     one in datapackage.json. Existing files of the same name are replaced atomically."""
     from balochistan_events.package.atomic import write_bytes
+    from balochistan_events.package.lock import package_lock
+    from balochistan_events.package.outputs import check_output
 
-    built = build_zip(path, date, validate=validate)
-    out = Path(out_dir)
-    zip_path = out / built.name
-    sha_path = out / (built.name + ".sha256")
-    write_bytes(zip_path, built.data)
-    write_bytes(sha_path, built.sha256_line.encode("ascii"))
+    out = check_output(out_dir, [path])
+    pkg_dir = Path(path).parent if Path(path).is_file() else Path(path)
+    # the lock orders this build after a running add-* or release (a missing folder: open_source says so)
+    with package_lock(pkg_dir, "balochistan-events build") if pkg_dir.is_dir() else contextlib.nullcontext():
+        built = build_zip(path, date, validate=validate)
+        zip_path = out / built.name
+        sha_path = out / (built.name + ".sha256")
+        write_bytes(zip_path, built.data)
+        write_bytes(sha_path, built.sha256_line.encode("ascii"))
     return BuildResult(zip_path, sha_path, built.sha256, built.version, built.created, built.members)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -541,29 +542,45 @@ def format_text(d: PackageDiff) -> str:
     return "\n".join(safe_text(line) for line in lines)
 
 
-def _md(text) -> str:
-    return _val(text).replace("|", "\\|")
+_MD_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "\\|", "\\": "\\\\", "`": "\\`", "[": "\\[",
+               "]": "\\]"}
+_MD_SPECIAL = re.compile(r"[&<>|\\`\[\]]")
+
+
+def _md(text: object) -> str:
+    """Untrusted text for a Markdown page (a PR comment, a release note): HTML tags become text (no
+    <img> that loads, no <details> that hides), and no link, image, code span or table cell can be
+    opened or closed by the data."""
+    return _MD_SPECIAL.sub(lambda m: _MD_ESCAPES[m.group()], _val(text))
+
+
+def _code(text: object) -> str:
+    """A key or label as inline code; one holding a backtick (which would end the code span) as text."""
+    shown = _val(text)
+    if "`" in shown:
+        return _md(shown)
+    return f"`{shown.replace('|', chr(92) + '|')}`"
 
 
 def format_markdown(d: PackageDiff) -> str:
     ver = f"{d.old_version} → {d.new_version}" if d.old_version != d.new_version else f"{d.new_version}"
-    lines = [f"## Data package diff: `{d.old_label}` → `{d.new_label}` (version {ver})", ""]
+    lines = [f"## Data package diff: {_code(d.old_label)} → {_code(d.new_label)} (version {_md(ver)})", ""]
     if d.identical:
         lines += ["No differences in data, schemas or metadata.", ""]
     else:
-        lines += [f"**Minimum version bump: {d.bump.upper()}**", "", "| Bump | Change |", "|---|---|"]
+        lines += [f"**Minimum version bump: {(d.bump or '').upper()}**", "", "| Bump | Change |", "|---|---|"]
         for c in sorted(d.changes, key=lambda c: -RANK[c.level]):
             lines.append(f"| {c.level.upper()} | {_md(c.message)} |")
         lines.append("")
     for t in d.tables.values():
         if not (t.added or t.removed or t.changed):
             continue
-        lines += [f"### {t.name}", "",
+        lines += [f"### {_md(t.name)}", "",
                   f"{t.rows_old} → {t.rows_new} rows: {len(t.added)} added, {len(t.removed)} removed, "
                   f"{len(t.changed)} changed.", ""]
         for title, keys in (("Added", t.added), ("Removed", t.removed)):
             if keys:
-                shown = ", ".join(f"`{k}`" for k in keys[:MAX_LISTED])
+                shown = ", ".join(_code(k) for k in keys[:MAX_LISTED])
                 more = f" … and {len(keys) - MAX_LISTED} more" if len(keys) > MAX_LISTED else ""
                 lines += [f"- {title}: {shown}{more}"]
         if t.added or t.removed:
@@ -572,12 +589,12 @@ def format_markdown(d: PackageDiff) -> str:
             lines += ["| Record | Field | Before | After |", "|---|---|---|---|"]
             for row in t.changed[:MAX_LISTED]:
                 for name, ch in row["fields"].items():
-                    lines.append(f"| `{row['key']}` | {name} | {_md(ch['before'])} | {_md(ch['after'])} |")
+                    lines.append(f"| {_code(row['key'])} | {_md(name)} | {_md(ch['before'])} | {_md(ch['after'])} |")
             if len(t.changed) > MAX_LISTED:
                 lines.append(f"| … | {len(t.changed) - MAX_LISTED} more records | | |")
             lines.append("")
     for note in d.notes:
-        lines.append(f"> note: {note}")
+        lines.append(f"> note: {_md(note)}")
     return "\n".join(safe_text(line) for line in lines).rstrip() + "\n"
 
 

@@ -10,6 +10,7 @@ Refusals: the package does not validate (exit 1); the version is not X.Y.Z, not 
 release, or a smaller bump than the changes need; the tag or the artifact already exists (exit 2)."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from balochistan_events.errors import PackageError
-from balochistan_events.package.atomic import Transaction, recover
+from balochistan_events.package.atomic import Transaction, recover, stray_journal
 from balochistan_events.package.gitsource import (
     GitSource,
     git,
@@ -28,6 +29,8 @@ from balochistan_events.package.gitsource import (
     tag_exists,
     uncommitted,
 )
+from balochistan_events.package.lock import package_lock
+from balochistan_events.package.outputs import check_output
 from balochistan_events.package.source import DESCRIPTOR, DirectorySource
 from balochistan_events.release.build import CHANGELOG, BuildInvalid, artifact_name, build_zip, resolve_date
 from balochistan_events.release.diff import RANK, PackageDiff, diff_packages
@@ -93,14 +96,15 @@ def set_descriptor_fields(raw: bytes, updates: dict[str, str]) -> bytes:
     value occurs once; otherwise the file is re-serialised. The result is checked by parsing it."""
     text = raw.decode("utf-8-sig")
     desc = json.loads(text)
-    out = text
+    out: str | None = text
     for key, value in updates.items():
         old = desc.get(key)
         done = False
         if isinstance(old, str):
             pattern = re.compile(r'("' + re.escape(key) + r'"\s*:\s*)' + re.escape(json.dumps(old, ensure_ascii=False)))
-            if len(pattern.findall(out)) == 1:
-                out = pattern.sub(lambda m: m.group(1) + json.dumps(value, ensure_ascii=False), out)
+            if out is not None and len(pattern.findall(out)) == 1:
+                new = json.dumps(value, ensure_ascii=False).replace("\\", "\\\\")
+                out = pattern.sub(r"\g<1>" + new, out)
                 done = True
         if not done:
             out = None
@@ -227,7 +231,7 @@ def _parse_section(lines: list[str]) -> tuple[list[str], dict[str, list[str]]]:
             preface.append(line)
         else:
             subs[current].append(line)
-    strip = lambda ls: [l for l in "\n".join(ls).strip("\n").split("\n")] if "".join(ls).strip() else []  # noqa: E731
+    strip = lambda ls: list("\n".join(ls).strip("\n").split("\n")) if "".join(ls).strip() else []  # noqa: E731
     return strip(preface), {k: strip(v) for k, v in subs.items()}
 
 
@@ -277,19 +281,28 @@ def _replace(src: Path, dst: Path) -> None:
 
 # --- the release -----------------------------------------------------------------------------------
 
-def release(path: str | os.PathLike = ".", *, bump: str | None = None, version: str | None = None, date=None,
-            out_dir: str | os.PathLike = "dist", tag: bool = False) -> ReleaseResult:
+def release(path: str | os.PathLike = ".", *, bump: str | None = None, version: str | None = None,
+            date: str | dt.date | None = None, out_dir: str | os.PathLike = "dist", tag: bool = False) -> ReleaseResult:
+    """Cut a release (see the module doc) while holding the package's write lock (lock.py): a second
+    release or add-* waits, then stops with exit 2 naming this one."""
     if (bump is None) == (version is None):
         raise ReleaseRefused("give exactly one of --bump major|minor|patch or --version X.Y.Z")
     if bump is not None and bump not in LEVELS:
         raise ReleaseRefused(f"--bump must be major, minor or patch, not {bump!r}")
     pkg_dir = Path(path)
-    # a release that a crash interrupted part-way: put its files back before anything else
-    restored = recover(pkg_dir) if pkg_dir.is_dir() else []
-    desc_path, changelog_path = pkg_dir / DESCRIPTOR, pkg_dir / CHANGELOG
-    if not desc_path.is_file():
+    if not pkg_dir.is_dir():
         raise PackageError(f"no {DESCRIPTOR} in {pkg_dir}", file=str(pkg_dir))
-    desc_raw = desc_path.read_bytes()
+    with package_lock(pkg_dir, "balochistan-events release"):
+        # a release that a crash interrupted part-way: put its files back before anything else
+        restored = recover(pkg_dir)
+        return _release(pkg_dir, restored, bump=bump, version=version, date=date, out_dir=out_dir, tag=tag)
+
+
+def _release(pkg_dir: Path, restored: list[str], *, bump: str | None, version: str | None,
+             date: str | dt.date | None, out_dir: str | os.PathLike, tag: bool) -> ReleaseResult:
+    source = DirectorySource(pkg_dir)       # every input is read through the checked source
+    desc_path, changelog_path = pkg_dir / DESCRIPTOR, pkg_dir / CHANGELOG
+    desc_raw = source.read(DESCRIPTOR, DESCRIPTOR)
     from balochistan_events.package.descriptor import parse_json
 
     desc = parse_json(desc_raw, DESCRIPTOR)
@@ -298,7 +311,7 @@ def release(path: str | os.PathLike = ".", *, bump: str | None = None, version: 
     current = parse_version(desc.get("version"))
     if current is None:
         raise ReleaseRefused(f"datapackage.json version {desc.get('version')!r} is not X.Y.Z", file=DESCRIPTOR, field="version")
-    old_changelog = changelog_path.read_bytes() if changelog_path.exists() else None
+    old_changelog = source.read_optional(CHANGELOG)
 
     # 1. the data must validate
     from balochistan_events.validation.engine import validate_package
@@ -314,6 +327,7 @@ def release(path: str | os.PathLike = ".", *, bump: str | None = None, version: 
     diff = None
     required = None
     if last is not None:
+        assert repo is not None                   # a release implies a repository
         old_src = GitSource(repo, last[2], package_prefix(repo, pkg_dir))
         diff = diff_packages(old_src, DirectorySource(pkg_dir), cwd=pkg_dir)
         diff.old_label, diff.new_label = last[1], "working tree"
@@ -325,6 +339,7 @@ def release(path: str | os.PathLike = ".", *, bump: str | None = None, version: 
         if new is None:
             raise ReleaseRefused(f"--version {version!r} is not X.Y.Z (e.g. 1.0.0)")
     else:
+        assert bump is not None                   # exactly one of bump and version (checked above)
         new = bump_version(last[0] if last else current, bump)
     new_s = fmt_version(new)
     made = None
@@ -332,7 +347,7 @@ def release(path: str | os.PathLike = ".", *, bump: str | None = None, version: 
         made = bump_level(last[0], new)
         if made is None:
             raise ReleaseRefused(f"version {new_s} is not greater than the last release {last[1]}")
-        if RANK[made] < RANK[required]:
+        if required is not None and diff is not None and RANK[made] < RANK[required]:
             need = bump_version(last[0], required)
             reasons = "; ".join(c.message for c in diff.reasons(required)[:5])
             raise ReleaseRefused(f"{new_s} is a {made} bump from {last[1]}, but the changes need a {required} bump "
@@ -344,7 +359,7 @@ def release(path: str | os.PathLike = ".", *, bump: str | None = None, version: 
         raise ReleaseRefused(f"tag {tag_name} already exists: that version is released")
 
     # 4. never overwrite a published artifact
-    out = Path(out_dir)
+    out = check_output(out_dir, [pkg_dir], inside=pkg_dir, what="--out")
     zip_path = out / artifact_name(new_s)
     sha_path = out / (zip_path.name + ".sha256")
     for p in (zip_path, sha_path):
@@ -355,6 +370,10 @@ def release(path: str | os.PathLike = ".", *, bump: str | None = None, version: 
     warnings: list[str] = []
     if restored:
         warnings.append(f"an interrupted release was rolled back first ({len(restored)} file(s) restored)")
+    stray = stray_journal(pkg_dir)
+    if stray is not None:
+        warnings.append(f"{stray} is not used (a journal inside the package is never trusted; releases keep "
+                        f"theirs under .git/): delete it, and do not commit it")
     prefix = package_prefix(repo, pkg_dir) if repo is not None else ""
     tracked = [prefix + n for n in (DESCRIPTOR, CHANGELOG, "data", "schemas")]
     if tag and repo is None:
@@ -385,8 +404,9 @@ def release(path: str | os.PathLike = ".", *, bump: str | None = None, version: 
     new_changelog, entry = update_changelog(old_text, new_s, when.date().isoformat(), summary, generated)
     overrides = {DESCRIPTOR: new_desc, CHANGELOG: new_changelog.encode("utf-8")}
     citation_path = pkg_dir / CITATION
-    if citation_path.is_file():
-        overrides[CITATION] = set_citation_fields(citation_path.read_bytes(), new_s, when.date().isoformat())
+    citation = source.read_optional(CITATION)
+    if citation is not None:
+        overrides[CITATION] = set_citation_fields(citation, new_s, when.date().isoformat())
     built = build_zip(pkg_dir, when, overrides=overrides, validate=True)
 
     # 7. write everything, or nothing
@@ -418,6 +438,7 @@ def release(path: str | os.PathLike = ".", *, bump: str | None = None, version: 
                            summary, entry, commands, [f[len(prefix):] for f in rel_files], False, warnings, diff)
     try:
         if tag:
+            assert repo is not None               # --tag without a repository was refused above
             _commit_and_tag(repo, rel_files, message, tag_name, new_s, tx)
             result.tagged = True
         tx.close()      # the commit point (the journal goes): from here on the release stands

@@ -4,7 +4,9 @@ Checks, naming every file that does not match:
 - the zip against its .sha256 file, when one sits next to it (sha256sum format);
 - every resource's bytes and hash recorded in datapackage.json;
 - every other file listed in the descriptor's x-release manifest (Parquet, schemas, codebook, report,
-  changelog), and, in a zip, that no unlisted file was slipped in;
+  changelog), and that no unlisted file was slipped in (into the zip, or the extracted folder);
+- that each Parquet file holds exactly its CSV's rows, values and Arrow types (a Parquet file changed
+  and re-hashed would otherwise give load() different numbers than validate checked);
 - datapackage.json itself: its x-release.descriptor_sha256 is the sha256 of the file with that value
   replaced by 64 zeros, so a change anywhere in the descriptor shows;
 then validates the release like `validate` does. Exit 1 on any mismatch or validation error."""
@@ -15,10 +17,14 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from balochistan_events.errors import PackageError, safe_text
-from balochistan_events.package.descriptor import parse_json
-from balochistan_events.package.source import DESCRIPTOR, PackageSource, ZipSource, open_source
+from balochistan_events.package.descriptor import Resource, parse_json
+from balochistan_events.package.source import DESCRIPTOR, MAX_MEMBERS, DirectorySource, PackageSource, ZipSource, open_source
+
+if TYPE_CHECKING:
+    from balochistan_events.validation.results import Report
 
 _SELF_HASH = re.compile(rb'"descriptor_sha256"\s*:\s*"([^"]*)"')
 HASH_ALGORITHMS = {"md5", "sha1", "sha256", "sha512"}
@@ -39,7 +45,7 @@ class VerifyResult:
     version: str | None = None
     checked: list[str] = field(default_factory=list)
     mismatches: list[Mismatch] = field(default_factory=list)
-    report: object | None = None          # validate's Report, when the release could be validated
+    report: Report | None = None          # validate's Report, when the release could be validated
 
     @property
     def ok(self) -> bool:
@@ -69,7 +75,7 @@ def _split_hash(value) -> tuple[str, str] | None:
 def check_sidecar(zip_path: Path, result: VerifyResult) -> None:
     """Compare the zip with <zip>.sha256 (sha256sum format) when it exists."""
     sidecar = zip_path.with_name(zip_path.name + ".sha256")
-    if not sidecar.is_file():
+    if not sidecar.is_file() or sidecar.stat().st_size > 1 << 20:
         return
     result.checked.append(sidecar.name)
     try:
@@ -87,34 +93,38 @@ def check_sidecar(zip_path: Path, result: VerifyResult) -> None:
     if not expected:
         result.add(sidecar.name, f"no sha256 line for {zip_path.name}")
         return
-    actual = _digest(zip_path.read_bytes(), "sha256")
+    h = hashlib.sha256()
+    with open(zip_path, "rb") as fh:
+        while piece := fh.read(1 << 20):
+            h.update(piece)
+    actual = h.hexdigest()
     if actual != expected[0]:
         result.add(zip_path.name, f"sha256 is {actual}, {sidecar.name} says {expected[0]}")
 
 
-def _check_file(source: PackageSource, path, expected_bytes, expected_hash, result: VerifyResult, label: str) -> None:
+def _check_file(source: PackageSource, path: object, expected_bytes: object, expected_hash: object, result: VerifyResult,
+                label: str) -> None:
     if not isinstance(path, str):
         result.add(DESCRIPTOR, f"{label}: path {path!r} is not a string")
         return
     shown = path
+    parsed = _split_hash(expected_hash)
     try:
-        data = source.read(path)
+        size, got = source.digest(path, parsed[0] if parsed else "sha256")     # streamed, never held whole
     except PackageError as exc:
         result.add(shown, f"missing or unreadable: {exc.args[0] if exc.args else exc}")
         return
     result.checked.append(path)
-    parsed = _split_hash(expected_hash)
     if expected_hash is None or expected_bytes is None:
         result.add(shown, f"{label} records no {'hash' if expected_hash is None else 'bytes'}: not a built release?")
     if expected_hash is not None and parsed is None:
         result.add(shown, f"{label}: hash {str(expected_hash)[:80]!r} is not algorithm:hex")
-    if isinstance(expected_bytes, int) and not isinstance(expected_bytes, bool) and len(data) != expected_bytes:
-        result.add(shown, f"is {len(data)} bytes, datapackage.json says {expected_bytes}")
+    if isinstance(expected_bytes, int) and not isinstance(expected_bytes, bool) and size != expected_bytes:
+        result.add(shown, f"is {size} bytes, datapackage.json says {expected_bytes}")
     elif expected_bytes is not None and not (isinstance(expected_bytes, int) and not isinstance(expected_bytes, bool)):
         result.add(shown, f"{label}: bytes {expected_bytes!r} is not a whole number")
     if parsed is not None:
         algorithm, want = parsed
-        got = _digest(data, algorithm)
         if got != want:
             result.add(shown, f"{algorithm} is {got}, datapackage.json says {want}")
 
@@ -131,6 +141,70 @@ def check_descriptor_hash(raw: bytes, result: VerifyResult) -> None:
     actual = _digest(blanked, "sha256")
     if actual != recorded:
         result.add(DESCRIPTOR, f"sha256 (with descriptor_sha256 zeroed) is {actual}, the file says {recorded[:64]}")
+
+
+def _unlisted(source: PackageSource, hashed: set[object]) -> list[str]:
+    """Files of the release that datapackage.json does not list (walked without following links)."""
+    if isinstance(source, ZipSource):
+        names = [n[len(source.prefix):] if n.startswith(source.prefix) else n for n in source.members]
+    elif isinstance(source, DirectorySource):
+        names = []
+        for top, dirs, files in os.walk(source.root):
+            dirs.sort()
+            rel_top = os.path.relpath(top, source.root)
+            for f in [*files, *(d for d in dirs if os.path.islink(os.path.join(top, d)))]:
+                names.append(f if rel_top == "." else f"{rel_top}/{f}".replace(os.sep, "/"))
+                if len(names) > MAX_MEMBERS:
+                    return sorted(n for n in names if n not in hashed)
+    else:
+        return []
+    return sorted(n for n in names if n not in hashed)
+
+
+def check_parquet(source: PackageSource, result: VerifyResult) -> None:
+    """Each table's Parquet file must hold exactly its CSV's rows, values and types."""
+    from balochistan_events.package.descriptor import read_package
+    from balochistan_events.release.build import parquet_path
+
+    try:
+        pkg = read_package(source)
+    except PackageError as exc:
+        result.add(DESCRIPTOR, f"cannot be read: {exc}")
+        return
+    for res in pkg.resources.values():
+        pq_path = parquet_path(res.path)
+        if not source.exists(pq_path):
+            continue
+        try:
+            problem = _parquet_difference(source, res, pq_path)
+        except PackageError as exc:
+            problem = exc.args[0] if exc.args else str(exc)
+        if problem:
+            result.add(pq_path, f"does not hold what {res.path} holds: {problem}")
+
+
+def _parquet_difference(source: PackageSource, res: Resource, pq_path: str) -> str | None:
+    """Why the Parquet file differs from the CSV (rows, a column's type or values), or None."""
+    import pyarrow as pa
+
+    from balochistan_events.package.loading import _read_parquet
+    from balochistan_events.package.parquet import sort_by_key, typed_table
+
+    got = _read_parquet(source.read(pq_path), res, pq_path)     # the Table Schema's columns and types
+    want = sort_by_key(typed_table(res, source.read(res.path), res.path), res)
+    rows = len(next(iter(got.values()))) if got else 0
+    if rows != want.num_rows:
+        return f"{rows} rows, the CSV has {want.num_rows}"
+    got_sorted = sort_by_key(pa.table(got), res)
+    for name in want.column_names:
+        a, b = got_sorted.column(name), want.column(name)
+        if not a.type.equals(b.type):
+            return f"column {name!r} is {a.type}, the CSV's type is {b.type}"
+        if not a.equals(b):
+            diff = next(i for i, (x, y) in enumerate(zip(a.to_pylist(), b.to_pylist(), strict=True)) if x != y)
+            return f"column {name!r} differs (sorted row {diff + 1}: {safe_text(a[diff].as_py(), 60)!r} vs " \
+                   f"{safe_text(b[diff].as_py(), 60)!r})"
+    return None
 
 
 def verify_release(path: str | os.PathLike, *, validate: bool = True) -> VerifyResult:
@@ -163,9 +237,9 @@ def verify_release(path: str | os.PathLike, *, validate: bool = True) -> VerifyR
             result.add(DESCRIPTOR, "is not a JSON object")
             return result
         result.version = desc.get("version") if isinstance(desc.get("version"), str) else None
-        hashed = {DESCRIPTOR}
-        schemas = set()
-        resources = desc.get("resources") if isinstance(desc.get("resources"), list) else []
+        hashed: set[object] = {DESCRIPTOR}
+        schemas: set[object] = set()
+        resources = desc["resources"] if isinstance(desc.get("resources"), list) else []
         if not resources:
             result.add(DESCRIPTOR, "lists no resources")
         for i, res in enumerate(resources):
@@ -188,13 +262,13 @@ def verify_release(path: str | os.PathLike, *, validate: bool = True) -> VerifyR
                 continue
             _check_file(source, entry.get("path"), entry.get("bytes"), entry.get("hash"), result, "file")
             hashed.add(entry.get("path"))
-        for schema in sorted(schemas - hashed):
+        for schema in sorted(str(s) for s in schemas - hashed):
             result.add(schema, "schema file has no recorded hash in x-release.files")
-        if isinstance(source, ZipSource):
-            for name in sorted(source.members):
-                rel = name[len(source.prefix):] if name.startswith(source.prefix) else name
-                if rel not in hashed:
-                    result.add(rel, "is in the zip but has no recorded hash in datapackage.json")
+        for rel in _unlisted(source, hashed):
+            where = "zip" if isinstance(source, ZipSource) else "release folder"
+            result.add(rel, f"is in the {where} but has no recorded hash in datapackage.json")
+        if not result.mismatches:
+            check_parquet(source, result)
     finally:
         source.close()
     if validate:
