@@ -10,12 +10,12 @@ import subprocess
 import sys
 
 import pytest
+from hostile_support import fixture, generator, invoke
 
 import balochistan_events as be
 from balochistan_events.cli import cli
 from balochistan_events.errors import PackageError
 from conftest import copy_package
-from hostile_support import fixture, generator, invoke
 
 GEN = generator()
 
@@ -141,6 +141,8 @@ COMMANDS = {
                                   "Test actor", "--actor-type", "unknown", "--description",
                                   "An actor added by the hostile-input tests."], False, False, True),
     # the package only adds ISO codes to the answer: a broken one is ignored
+    # a path where a version belongs: refused (exit 2, one line) before any download or write
+    "download": (lambda t, tmp: ["download", str(t), "--to", tmp / "dl"], False, True, False),
     "place": (lambda t, tmp: ["place", "\x1b[2J" + "Quetta" * 2000, "--package", t], False, False, False),
 }
 # Commands in cli.py this matrix knows; the others are listed in the report (issue 7.4).

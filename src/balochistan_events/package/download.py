@@ -40,7 +40,7 @@ def normalise_version(text: str) -> str:
     """'1.0.0' or 'v1.0.0' -> '1.0.0'; PackageError for anything else."""
     m = _VERSION.match(str(text).strip())
     if not m:
-        raise PackageError(f"version {str(text)[:40]!r} is not X.Y.Z (for example 1.0.0)")
+        raise PackageError(f"version {str(text)[-300:]!r} is not X.Y.Z (for example 1.0.0)")
     return m.group(1)
 
 
