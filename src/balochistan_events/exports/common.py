@@ -224,6 +224,24 @@ def csv_text(header: list[str], rows, extra_rows: list[list[str]] = ()) -> str:
     return buf.getvalue()
 
 
+def actor_names(ds, peer: str, column: str) -> dict[str, str]:
+    """actor_id -> the peer's name for the actor: the actors field that maps to `column` (x-<peer>), with
+    its `values` translation keyed by that field (actor_id -> peer name); actors it does not list keep
+    actors.name. The naming rule is written beside the values in the schema (`rule`)."""
+    res = ds.resources["actors"]
+    m = mappings(res, peer).get(column)
+    if m is None:
+        raise PackageError(f"schemas: no actors field has x-{peer} {column!r}", file=res.schema_path)
+    a = ds.actors.drop_duplicates("actor_id")
+    ids = values(a["actor_id"])
+    own = dict(zip(ids, texts(a["name"]), strict=False))
+    keys = dict(zip(ids, texts(a[m.name], m.field), strict=False))
+    table = m.values or {}
+    if m.values is None:
+        return keys
+    return {i: str(table.get(keys[i]) or own[i]) for i in ids}
+
+
 def actor_lookup(ds, peer: str, column: str) -> dict[str, object]:
     """actor_id -> the actors field that maps to `column` for `peer` (e.g. ACLED actor1 -> name)."""
     res = ds.resources["actors"]
