@@ -1,5 +1,5 @@
 """Excel workbook (.xlsx, written with openpyxl) for spreadsheet users: a README sheet, one sheet per
-table (events, actors, sources, claims) and the reconciled view (claims_summary).
+table (events, actors, sources, claims; rows in primary-key order) and the reconciled view (claims_summary).
 
 Why a workbook: Excel opens the package's CSVs (UTF-8 without a byte-order mark) as Windows-1252, so
 "’" shows as "â€™", and it turns cells such as "31 Jan" into dates. Here every cell is typed from the
@@ -199,6 +199,13 @@ def _table_columns(df: pd.DataFrame, fields: list[dict]) -> tuple[list[str], lis
     return names, [(values(df[n]), types[n]) for n in names]
 
 
+def _by_key(df: pd.DataFrame, key: object) -> pd.DataFrame:
+    """Rows in primary-key order, so that a checkout (CSV order) and its release (Parquet, sorted by key)
+    give the same workbook."""
+    keys = [key] if isinstance(key, str) else [k for k in (key or []) if k in df.columns]  # type: ignore[union-attr]
+    return df.sort_values(keys, kind="mergesort").reset_index(drop=True) if keys else df
+
+
 def build_workbook(ds: Any, when: dt.datetime, summary_schema: SummarySchema | None = None) -> Any:
     """The openpyxl Workbook of a loaded package (load_for_export: tables plus .resources)."""
     from openpyxl import Workbook
@@ -210,7 +217,7 @@ def build_workbook(ds: Any, when: dt.datetime, summary_schema: SummarySchema | N
     for name, res in ds.resources.items():
         if name == SUMMARY or not hasattr(ds, name):
             continue
-        df = getattr(ds, name)
+        df = _by_key(getattr(ds, name), res.schema.get("primaryKey"))
         header, columns = _table_columns(df, res.fields)
         _write_sheet(wb.create_sheet(name), header, columns)
         schemas.append((name, res.schema))
