@@ -10,17 +10,30 @@ import re
 
 import pytest
 from click.testing import CliRunner
+from sample_package import EXPECTED_ACLED_FATALITIES, EXPECTED_LEAF_EVENTS, shared_sample, shared_sample_release
 
 import balochistan_events as be
 from balochistan_events.cli import cli
 from balochistan_events.errors import PackageError
 from balochistan_events.exports import TEXT_KINDS, export_result, export_table, exporter, load_for_export
 from balochistan_events.exports.common import PERSON_GROUPS, PERSON_TOTALS, crosswalk
-from sample_package import EXPECTED_ACLED_FATALITIES, EXPECTED_LEAF_EVENTS, shared_sample, shared_sample_release
 
 # The peers' own layouts, written out independently of the exporters so a change there is caught.
-ACLED_COLUMNS = ["event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type", "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2", "interaction", "civilian_targeting", "iso", "region", "country", "admin1", "admin2", "admin3", "location", "latitude", "longitude", "geo_precision", "source", "source_scale", "notes", "fatalities", "tags", "timestamp"]
-GED_COLUMNS = ["id", "relid", "year", "active_year", "code_status", "type_of_violence", "conflict_dset_id", "conflict_new_id", "conflict_name", "dyad_dset_id", "dyad_new_id", "dyad_name", "side_a_dset_id", "side_a_new_id", "side_a", "side_b_dset_id", "side_b_new_id", "side_b", "number_of_sources", "source_article", "source_office", "source_date", "source_headline", "source_original", "where_prec", "where_coordinates", "where_description", "adm_1", "adm_2", "latitude", "longitude", "geom_wkt", "priogrid_gid", "country", "country_id", "region", "event_clarity", "date_prec", "date_start", "date_end", "deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "best", "high", "low", "gwnoa", "gwnob"]
+ACLED_COLUMNS = [
+    "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type", "sub_event_type",
+    "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2", "interaction", "civilian_targeting",
+    "iso", "region", "country", "admin1", "admin2", "admin3", "location", "latitude", "longitude", "geo_precision",
+    "source", "source_scale", "notes", "fatalities", "tags", "timestamp"
+]
+GED_COLUMNS = [
+    "id", "relid", "year", "active_year", "code_status", "type_of_violence", "conflict_dset_id", "conflict_new_id",
+    "conflict_name", "dyad_dset_id", "dyad_new_id", "dyad_name", "side_a_dset_id", "side_a_new_id", "side_a",
+    "side_b_dset_id", "side_b_new_id", "side_b", "number_of_sources", "source_article", "source_office",
+    "source_date", "source_headline", "source_original", "where_prec", "where_coordinates", "where_description",
+    "adm_1", "adm_2", "latitude", "longitude", "geom_wkt", "priogrid_gid", "country", "country_id", "region",
+    "event_clarity", "date_prec", "date_start", "date_end", "deaths_a", "deaths_b", "deaths_civilians",
+    "deaths_unknown", "best", "high", "low", "gwnoa", "gwnob"
+]
 ACLED_EVENT_TYPES = {"Battles", "Explosions/Remote violence", "Violence against civilians", "Protests", "Riots",
                      "Strategic developments"}
 # ACLED's current text labels for the inter codes (ACLED's vocabulary, written out here independently).
@@ -229,7 +242,7 @@ def test_ged_rows_are_consistent(package):
     for r in rows:
         deaths = [int(r[k]) for k in ("deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown")]
         assert min(deaths) >= 0 and sum(deaths) == int(r["best"])
-        assert 1 <= int(r["best"]) and int(r["low"]) <= int(r["best"]) <= int(r["high"])   # GED's inclusion rule
+        assert int(r["best"]) >= 1 and int(r["low"]) <= int(r["best"]) <= int(r["high"])   # GED's inclusion rule
         assert r["where_prec"] in {"1", "2", "3", "4", "5", "6", "7"} and r["date_prec"] in {"1", "2", "3", "4", "5"}
         assert re.fullmatch(r"\d{4}-\d\d-\d\d 00:00:00\.000", r["date_start"]), r["date_start"]   # GED's date form
         assert r["date_start"] <= r["date_end"] and r["year"] == r["date_start"][:4]
@@ -330,7 +343,8 @@ def test_hxl_has_the_hashtag_row_under_the_header(package):
 
 def test_hxl_cells_are_the_package_text(sample):
     rows = _csv(export_table("hxl", sample))
-    original = {r["event_id"]: r for r in csv.DictReader(open(sample / "data" / "events.csv", encoding="utf-8"))}
+    with open(sample / "data" / "events.csv", encoding="utf-8") as fh:
+        original = {r["event_id"]: r for r in csv.DictReader(fh)}
     for r in rows[2:]:
         assert dict(zip(rows[0], r, strict=False)) == original[r[0]]
 

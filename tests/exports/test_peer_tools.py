@@ -9,9 +9,9 @@ import struct
 from pathlib import Path
 
 import pytest
+from sample_package import shared_sample
 
 from balochistan_events.exports import export_table, load_for_export
-from sample_package import shared_sample
 
 PROFILES = Path(__file__).parent / "profiles"
 # The v2 Table Schema profile types fieldsMatch as an array, while the v2 specification (and every
@@ -147,8 +147,8 @@ def test_citation_passes_cffconvert_validation(root):
     # cffconvert 2.0 pins jsonschema < 4, which frictionless (test extra) cannot share: install it apart with
     # `pip install --no-deps cffconvert pykwalify ruamel.yaml` (it runs fine on jsonschema 4).
     pytest.importorskip("cffconvert", reason="cffconvert is installed apart from the test extra (jsonschema pin)")
-    from click.testing import CliRunner
     from cffconvert.cli.cli import cli as cffconvert
+    from click.testing import CliRunner
 
     runner = CliRunner()
     res = runner.invoke(cffconvert, ["--validate", "-i", str(root / "CITATION.cff")])
@@ -161,8 +161,8 @@ def test_citation_passes_cffconvert_validation(root):
 
 def test_cffconvert_rejects_a_bad_repository_code(tmp_path, root):
     pytest.importorskip("cffconvert", reason="cffconvert is installed apart from the test extra (jsonschema pin)")
-    from click.testing import CliRunner
     from cffconvert.cli.cli import cli as cffconvert
+    from click.testing import CliRunner
 
     bad = tmp_path / "CITATION.cff"
     text = (root / "CITATION.cff").read_text(encoding="utf-8")

@@ -13,7 +13,7 @@ from balochistan_events.cli.options import path_argument
 @path_argument
 @click.option("--out", default="report.html", show_default=True, type=click.Path(dir_okay=False),
               help="Where to write the HTML file (written atomically).")
-def report(path, out):
+def report(path: str, out: str) -> None:
     """Write the offline HTML report: figures over time, timeline, map and every claim.
 
     PATH: a package directory (default .), a datapackage.json or a release .zip. One self-contained file: no network requests,
@@ -52,7 +52,7 @@ def export(path: str, kind: str, out: str | None) -> None:
         click.echo(f"error: {path} is not a valid package ({report.error_count} error(s)); "
                    f"run `balochistan-events validate {path}` for the list", err=True)
         sys.exit(EXIT_INVALID)
-    if kind == "xlsx":
+    if kind == "xlsx" and out is not None:
         _write_workbook(path, out)
         return
     text, notices = export_result(kind, path)
@@ -80,7 +80,7 @@ def _write_workbook(path: str, out: str) -> None:
 @path_argument
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write to FILE (atomically), e.g. docs/codebook.md, instead of standard output.")
-def codebook(path, out):
+def codebook(path: str, out: str | None) -> None:
     """Generate the Markdown codebook from the package's Table Schemas (deterministic)."""
     from balochistan_events.render.codebook import render_codebook
 

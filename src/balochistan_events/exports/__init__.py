@@ -58,7 +58,7 @@ def load_for_export(path: str | os.PathLike | None = None) -> Any:
     ds = load(path)
     source = open_source(path)
     try:
-        ds.resources = read_package(source).resources
+        ds.resources = read_package(source).resources  # type: ignore[attr-defined]
     finally:
         source.close()
     return ds

@@ -5,6 +5,8 @@ tags, description; actors: name and inter code; sources: publisher), plus derive
 disorder_type, interaction, country, region, source, fatalities and timestamp."""
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from balochistan_events.exports.common import (
@@ -132,7 +134,7 @@ def source_scale(scales: set[str]) -> str:
     return "-".join(sorted((s for s in scales if s), key=lambda s: (rank.get(s, len(rank)), s)))
 
 
-def fatalities(ds, event_ids) -> tuple[dict[str, int], dict[str, str]]:
+def fatalities(ds: Any, event_ids: list[str]) -> tuple[dict[str, int], dict[str, str]]:
     """event_id -> fatalities by FATALITY_RULE, and event_id -> a short account of the figures used."""
     by_event = per_event_subject(per_subject(figures(ds, "killed")))
     counts: dict[str, int] = {}
@@ -173,7 +175,7 @@ def _int_or_none(v: object) -> int | None:
     return None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else int(v)  # type: ignore[call-overload]
 
 
-def _actor_columns(ds, ev: pd.DataFrame, m: dict, cols: dict[str, list]) -> None:
+def _actor_columns(ds: Any, ev: pd.DataFrame, m: dict, cols: dict[str, list]) -> None:
     """actor1 / actor2 as ACLED names, inter1 / inter2 as ACLED's labels, and the interaction label."""
     names = actor_names(ds, "acled", "actor1")
     inter_map = mappings(ds.resources["actors"], "acled")["inter1"]
@@ -192,7 +194,7 @@ def _actor_columns(ds, ev: pd.DataFrame, m: dict, cols: dict[str, list]) -> None
                            for a, b, x, y in zip(a1, a2, c1, c2, strict=False)]
 
 
-def _source_columns(ds, ids: list[str], cols: dict[str, list]) -> None:
+def _source_columns(ds: Any, ids: list[str], cols: dict[str, list]) -> None:
     """source: the publishers the event's claims cite; source_scale: the scales of those sources' types."""
     sm = mappings(ds.resources["sources"], "acled")
     src_ids = values(ds.sources["source_id"])
@@ -205,7 +207,7 @@ def _source_columns(ds, ids: list[str], cols: dict[str, list]) -> None:
     cols["source_scale"] = [source_scale({scale.get(x, "") for x in cited.get(e, ())}) for e in ids]
 
 
-def rows(ds) -> tuple[list[str], list[list]]:
+def rows(ds: Any) -> tuple[list[str], list[list]]:
     """ACLED columns and rows (cells as text) for the exported events."""
     ev, m, cols = mapped_columns(ds, "acled", COLUMNS)
     n = len(ev)
@@ -213,12 +215,13 @@ def rows(ds) -> tuple[list[str], list[list]]:
     cols["year"] = [d[:4] for d in cols["event_date"]]
     etype = values(ev[m["event_type"].name])
     stype = values(ev[m["sub_event_type"].name])
-    cols["disorder_type"] = [DISORDER_BY_SUB_TYPE.get(s) or DISORDER_BY_TYPE.get(t, "") for t, s in zip(etype, stype, strict=False)]
+    cols["disorder_type"] = [DISORDER_BY_SUB_TYPE.get(s) or DISORDER_BY_TYPE.get(t, "")
+                             for t, s in zip(etype, stype, strict=False)]
     codes = values(ev[m["iso"].name])
     import pycountry
 
     countries = {c: pycountry.countries.get(alpha_2=c) for c in set(codes) if c}
-    cols["country"] = [countries[c].name if c and countries.get(c) else "" for c in codes]
+    cols["country"] = [getattr(countries.get(c), "name", "") if c else "" for c in codes]
     cols["region"] = [REGIONS.get(c, "") if c else "" for c in codes]
     cols["tags"] = [t.replace("|", "; ") for t in cols["tags"]]
     ids = values(ev["event_id"])
@@ -231,6 +234,6 @@ def rows(ds) -> tuple[list[str], list[list]]:
     return COLUMNS, [list(r) for r in zip(*(cols[c] for c in COLUMNS), strict=False)]
 
 
-def export(ds) -> str:
+def export(ds: Any) -> str:
     header, body = rows(ds)
     return csv_text(header, body)

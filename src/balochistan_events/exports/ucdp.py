@@ -9,6 +9,7 @@ event_clarity) are left empty."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pandas as pd
 
@@ -99,7 +100,8 @@ DERIVED = {
     "gwnob": "Gleditsch-Ward number of side_b's country when side_b is state forces",
 }
 AFTER_CROSSWALK = {
-    "side_a": "actor_id resolved to GED's side name (x-ucdp values of actors.actor_id); the government first in state-based violence",
+    "side_a": "actor_id resolved to GED's side name (x-ucdp values of actors.actor_id); the government first in "
+              "state-based violence",
     "side_b": "actor_id resolved to GED's side name (x-ucdp values of actors.actor_id)",
     "date_start": "YYYY-MM-DD 00:00:00.000, as GED writes dates",
     "date_end": "YYYY-MM-DD 00:00:00.000, as GED writes dates",
@@ -138,7 +140,7 @@ def violence_type(i1: int | None, i2: int | None, civilian_targeting: object) ->
     return ""
 
 
-def priogrid_gid(lat, lon) -> str:
+def priogrid_gid(lat: float | None, lon: float | None) -> str:
     """PRIO-GRID cell (0.5 degree grid numbered row by row from (-90, -180)): (row - 1) * 720 + col."""
     if lat is None or lon is None or math.isnan(lat) or math.isnan(lon):
         return ""
@@ -151,10 +153,10 @@ def _int(v: object) -> int | None:
     return None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else int(v)  # type: ignore[call-overload]
 
 
-def deaths(ds, event_ids: list, side_a_inter: list, side_b_inter: list) -> dict[str, list]:
+def deaths(ds: Any, event_ids: list, side_a_inter: list, side_b_inter: list) -> dict[str, list]:
     """GED deaths_* and low / best / high per exported event (see ESTIMATE_RULE_TEXT)."""
     by_event = per_event_subject(per_subject(figures(ds, "killed")))
-    out = {k: [] for k in ("deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "best", "low", "high")}
+    out: dict[str, list] = {k: [] for k in ("deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "best", "low", "high")}
     for e, ia, ib in zip(event_ids, side_a_inter, side_b_inter, strict=False):
         d = {"deaths_a": 0, "deaths_b": 0, "deaths_civilians": 0, "deaths_unknown": 0}
         low = high = 0
@@ -191,14 +193,14 @@ def deaths(ds, event_ids: list, side_a_inter: list, side_b_inter: list) -> dict[
     return out
 
 
-def _side_codes(ds) -> dict[str, int | None]:
+def _side_codes(ds: Any) -> dict[str, int | None]:
     """actor_id -> 1 for a state's forces or authorities (actor_type), else its ACLED inter code."""
     inters = actor_lookup(ds, "acled", "inter1")
     kinds = dict(zip(values(ds.actors["actor_id"]), values(ds.actors["actor_type"]), strict=False))
     return {a: 1 if str(kinds.get(a)) in STATE_TYPES else _int(c) for a, c in inters.items()}
 
 
-def _sides(ds, ev: pd.DataFrame, m: dict, cols: dict[str, list]) -> tuple[list, list, list, list]:
+def _sides(ds: Any, ev: pd.DataFrame, m: dict, cols: dict[str, list]) -> tuple[list, list, list, list]:
     """Fill type_of_violence, side_a, side_b and dyad_name; return the side actor ids and codes (a, b)."""
     names = actor_names(ds, "ucdp", "side_a")
     codes = _side_codes(ds)
@@ -236,7 +238,7 @@ def pycountry_name(code: object) -> str:
     return c.name if c else ""
 
 
-def _source_lists(ds, ids: list[str], cols: dict[str, list]) -> None:
+def _source_lists(ds: Any, ids: list[str], cols: dict[str, list]) -> None:
     """GED's ';'-lists of the sources the event's claims cite (empty items left out)."""
     cited = sources_per_event(ds)
     src = ds.sources.drop_duplicates("source_id")
@@ -256,7 +258,7 @@ def _source_lists(ds, ids: list[str], cols: dict[str, list]) -> None:
         cols[c] = [joined([by_source.get(s, "") for s in cited.get(e, [])]) for e in ids]
 
 
-def all_rows(ds) -> tuple[list[str], list[list]]:
+def all_rows(ds: Any) -> tuple[list[str], list[list]]:
     """GED columns and a row for every leaf event, before GED's inclusion rule."""
     ev, m, cols = mapped_columns(ds, "ucdp", COLUMNS)
     side_a, side_b, ia, ib = _sides(ds, ev, m, cols)
@@ -284,14 +286,14 @@ def all_rows(ds) -> tuple[list[str], list[list]]:
     return COLUMNS, [list(r) for r in zip(*(cols[c] for c in COLUMNS), strict=False)]
 
 
-def rows(ds) -> tuple[list[str], list[list]]:
+def rows(ds: Any) -> tuple[list[str], list[list]]:
     """GED columns and the rows GED's inclusion rule keeps (best >= 1)."""
     header, body = all_rows(ds)
     best = header.index("best")
     return header, [r for r in body if int(r[best]) >= 1]
 
 
-def export_with_notices(ds) -> tuple[str, list[str]]:
+def export_with_notices(ds: Any) -> tuple[str, list[str]]:
     """The export's text, and what to tell the user on standard error (events left out and why)."""
     header, body = all_rows(ds)
     best = header.index("best")
@@ -302,6 +304,6 @@ def export_with_notices(ds) -> tuple[str, list[str]]:
     return csv_text(header, kept), notices
 
 
-def export(ds) -> str:
+def export(ds: Any) -> str:
     header, body = rows(ds)
     return csv_text(header, body)

@@ -70,7 +70,7 @@ def _cell_value(value: object, ftype: str) -> object:
     if isinstance(value, float) and value != value:
         return None
     if ftype == "date" or isinstance(value, pd.Timestamp):
-        return pd.Timestamp(value).date()
+        return pd.Timestamp(value).date()  # type: ignore[arg-type]
     if ftype in ("integer", "year"):
         return int(value)  # type: ignore[call-overload]
     if ftype == "number":
@@ -105,7 +105,7 @@ def _write_sheet(ws: Any, header: list[str], columns: list[tuple[list, str]]) ->
     n = len(columns[0][0]) if columns else 0
     for i in range(n):
         ws.append([_cell_value(col[i], ftype) for col, ftype in columns])
-    for j, (col, ftype) in enumerate(columns, start=1):
+    for j, (_, ftype) in enumerate(columns, start=1):
         _type_column(ws, j, ftype, n)
     ws.freeze_panes = "A2"
     for j, name in enumerate(header, start=1):
@@ -179,8 +179,8 @@ def _write_readme(ws: Any, rows: list[list[str]]) -> None:
     header_row = next(i for i, r in enumerate(rows, start=1) if r[:2] == ["Sheet", "Column"])
     for cell in ws[header_row]:
         cell.font = Font(bold=True)
-    for r in range(1, header_row):
-        ws.cell(row=r, column=1).font = Font(bold=True)
+    for k in range(1, header_row):
+        ws.cell(row=k, column=1).font = Font(bold=True)
     for row in ws.iter_rows():
         for cell in row:
             if isinstance(cell.value, str):
@@ -202,7 +202,7 @@ def _table_columns(df: pd.DataFrame, fields: list[dict]) -> tuple[list[str], lis
 def _by_key(df: pd.DataFrame, key: object) -> pd.DataFrame:
     """Rows in primary-key order, so that a checkout (CSV order) and its release (Parquet, sorted by key)
     give the same workbook."""
-    keys = [key] if isinstance(key, str) else [k for k in (key or []) if k in df.columns]  # type: ignore[union-attr]
+    keys = [key] if isinstance(key, str) else [k for k in key if k in df.columns] if isinstance(key, list) else []
     return df.sort_values(keys, kind="mergesort").reset_index(drop=True) if keys else df
 
 
@@ -267,7 +267,7 @@ def workbook_bytes(ds: Any, when: dt.datetime | None = None, summary_schema: Sum
     return _fixed_zip(buf.getvalue(), when)
 
 
-def release_workbook(staging: str | os.PathLike, when: dt.datetime, version: str,
+def release_workbook(staging: str | os.PathLike, when: dt.datetime, version: str | None,
                      summary_schema: SummarySchema | None = None) -> dict[str, bytes]:
     """{"balochistan-events-X.Y.Z.xlsx": bytes} for a release built from `staging` at `when`."""
     from balochistan_events.exports import load_for_export

@@ -278,7 +278,8 @@ def _exports(resources: list[Resource]) -> list[str]:
               "xlsx": "Excel workbook (`export --to xlsx --out FILE`)"}
     lines = ["## Exports", "",
              "`balochistan-events export --to acled|ucdp|geojson|hxl [--out FILE]` writes the package in a peer "
-             "format; `export --to xlsx --out FILE` writes the Excel workbook that also ships in every release. Crosswalks come from the x-acled, x-ucdp and x-hxl properties above. Every peer format "
+             "format; `export --to xlsx --out FILE` writes the Excel workbook that also ships in every release. "
+             "Crosswalks come from the x-acled, x-ucdp and x-hxl properties above. Every peer format "
              "holds less than the package: above all, none can keep several attributed, conflicting figures for "
              "one event, which is what the claims table is for.", ""]
     for kind in KINDS:
