@@ -56,9 +56,10 @@ LIMITATIONS = [
     "Injured, abducted, escaped, arrested and other claim types have no ACLED column and are not exported.",
     "assoc_actor_1, assoc_actor_2 and admin3 are left empty: the package does not record them.",
     "Actor names follow ACLED's pattern (the mapping and its rule are in schemas/actors.json, x-acled of actor_id) "
-    "but without the period suffix ACLED gives state actors ('Military Forces of Pakistan (2022-)'): join on the "
-    "name without its bracketed period. Units are merged into their force (the Frontier Corps and ISPR into "
-    "'Military Forces of Pakistan', the Levies into 'Police Forces of Pakistan'), as ACLED names forces, not units.",
+    "but without the period suffix ACLED gives state actors ('Military Forces of Pakistan (2018-)' in ACLED's "
+    "rows of 2019): join on the name without its bracketed period. Units are merged into their force (the "
+    "Frontier Corps and ISPR into 'Military Forces of Pakistan', the Levies into 'Police Forces of Pakistan'): "
+    "the unit is not carried.",
     "inter1, inter2 and interaction use ACLED's current text labels ('Rebel group', 'State forces-Rebel group', "
     "'Rebel group only'); an actor without an ACLED inter code (a news agency, a district administration) leaves "
     "its inter label and the interaction empty.",
