@@ -123,7 +123,11 @@ def test_release_descriptor_validates_against_the_profile(tmp_path_factory):
     with zipfile.ZipFile(shared_sample_release(tmp_path_factory)) as z:
         name = next(n for n in z.namelist() if n.endswith("datapackage.json"))
         descriptor = json.loads(z.read(name))
+        schemas = {n: json.loads(z.read(n)) for n in z.namelist() if "/schemas/" in f"/{n}" and n.endswith(".json")}
     assert _profile_errors("datapackage.json", descriptor) == []
+    assert any(n.endswith("claims_summary.json") for n in schemas)       # the derived table's schema too
+    for n, schema in schemas.items():
+        assert _profile_errors("tableschema.json", schema) == [], n
 
 
 def test_descriptor_declares_coverage_contributors_and_a_unique_id(root):
