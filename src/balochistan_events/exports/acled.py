@@ -1,8 +1,9 @@
 """ACLED-shaped CSV: ACLED's 31 columns in ACLED's order, one row per exported event.
 
 Filled from the x-acled crosswalk in schemas/*.json (events: date, precision, types, actors, place,
-tags, description; actors: name and inter code; sources: publisher), plus derived columns: year,
-disorder_type, interaction, country, region, source, fatalities and timestamp."""
+tags, description; actors: ACLED's actor name and inter label; sources: publisher and source scale), plus
+derived columns: year, disorder_type, interaction, country, region, source, source_scale, fatalities and
+timestamp. Labels are ACLED's current text labels ('Rebel group', 'State forces-Rebel group')."""
 from __future__ import annotations
 
 from typing import Any
