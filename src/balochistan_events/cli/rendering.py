@@ -30,16 +30,23 @@ def report(path: str, out: str) -> None:
 
 @cli.command()
 @path_argument
-@click.option("--to", "kind", type=click.Choice(["acled", "ucdp", "geojson", "hxl"]), required=True,
-              help="Peer format: ACLED-shaped CSV, UCDP GED-shaped CSV, GeoJSON, HXL-tagged CSV.")
+@click.option("--to", "kind", type=click.Choice(["acled", "ucdp", "geojson", "hxl", "xlsx"]), required=True,
+              help="Peer format: ACLED-shaped CSV, UCDP GED-shaped CSV, GeoJSON, HXL-tagged CSV, or an Excel "
+                   "workbook (xlsx; needs --out).")
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write to FILE (atomically) instead of standard output.")
 def export(path: str, kind: str, out: str | None) -> None:
     """Export a valid package (directory, datapackage.json or release zip) to a peer format.
 
     Crosswalks come from the x-acled / x-ucdp / x-hxl properties in schemas/*.json; the codebook
-    lists what each format includes and cannot express."""
-    from balochistan_events.exports import export_table
+    lists what each format includes and cannot express. The GED export keeps GED's inclusion rule
+    (at least one death) and says on standard error how many events it left out. The xlsx workbook
+    is dated SOURCE_DATE_EPOCH, else the descriptor's `created`, so it is byte-reproducible."""
+    from balochistan_events.cli.app import Fail
+
+    if kind == "xlsx" and out is None:
+        raise Fail("--to xlsx writes a binary workbook: give --out FILE.xlsx")
+    from balochistan_events.exports import export_result
     from balochistan_events.validation.engine import validate_package
 
     if out is not None:
@@ -50,11 +57,29 @@ def export(path: str, kind: str, out: str | None) -> None:
         click.echo(f"error: {path} is not a valid package ({report.error_count} error(s)); "
                    f"run `balochistan-events validate {path}` for the list", err=True)
         sys.exit(EXIT_INVALID)
-    text = export_table(kind, path)
+    if kind == "xlsx" and out is not None:
+        _write_workbook(path, out)
+        return
+    text, notices = export_result(kind, path)
+    for notice in notices:
+        click.echo(notice, err=True)
     if out is None:
         click.echo(text, nl=False)
     else:
-        write_out(out, text, path)
+        write_out(out, str(text), path)
+
+
+def _write_workbook(path: str, out: str) -> None:
+    """The xlsx export: the README sheet describes claims_summary with the release's derived schema."""
+    from balochistan_events.exports import load_for_export
+    from balochistan_events.exports.xlsx import workbook_bytes
+    from balochistan_events.package.atomic import write_bytes
+    from balochistan_events.release.build import summary_schema
+
+    data = workbook_bytes(load_for_export(path), None, summary_schema)
+    with out_lock(out, path):
+        check_out(out, path)          # again under the lock: the checkout may have changed meanwhile
+        write_bytes(out, data)
 
 
 @cli.command()

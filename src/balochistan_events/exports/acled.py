@@ -1,9 +1,12 @@
 """ACLED-shaped CSV: ACLED's 31 columns in ACLED's order, one row per exported event.
 
 Filled from the x-acled crosswalk in schemas/*.json (events: date, precision, types, actors, place,
-tags, description; actors: name and inter code; sources: publisher), plus derived columns: year,
-disorder_type, interaction, country, region, source, fatalities and timestamp."""
+tags, description; actors: ACLED's actor name and inter label; sources: publisher and source scale), plus
+derived columns: year, disorder_type, interaction, country, region, source, source_scale, fatalities and
+timestamp. Labels are ACLED's current text labels ('Rebel group', 'State forces-Rebel group')."""
 from __future__ import annotations
+
+from typing import Any
 
 import pandas as pd
 
@@ -11,14 +14,15 @@ from balochistan_events.exports.common import (
     PERSON_GROUPS,
     PERSON_TOTALS,
     actor_lookup,
+    actor_names,
     csv_text,
     figures,
-    lexical,
     mapped_columns,
     mappings,
     per_event_subject,
     per_subject,
     sources_per_event,
+    translate,
     values,
 )
 
@@ -51,9 +55,18 @@ LIMITATIONS = [
     "Campaign-level figures (e.g. a two-day total across the province) are not exported when the campaign "
     "has incidents; use claims.csv or the reconciled view (load().claims_summary()).",
     "Injured, abducted, escaped, arrested and other claim types have no ACLED column and are not exported.",
-    "assoc_actor_1, assoc_actor_2, admin3 and source_scale are left empty: the package does not record them.",
-    "inter codes come from actors.acled_inter; an actor without one (e.g. a news agency) leaves inter and "
-    "interaction empty.",
+    "assoc_actor_1, assoc_actor_2 and admin3 are left empty: the package does not record them.",
+    "Actor names follow ACLED's pattern (the mapping and its rule are in schemas/actors.json, x-acled of actor_id) "
+    "but without the period suffix ACLED gives state actors ('Military Forces of Pakistan (2018-)' in ACLED's "
+    "rows of 2019): join on the name without its bracketed period. Units are merged into their force (the "
+    "Frontier Corps and ISPR into 'Military Forces of Pakistan', the Levies into 'Police Forces of Pakistan'): "
+    "the unit is not carried.",
+    "inter1, inter2 and interaction use ACLED's current text labels ('Rebel group', 'State forces-Rebel group', "
+    "'Rebel group only'); an actor without an ACLED inter code (a news agency, a district administration) leaves "
+    "its inter label and the interaction empty.",
+    "source_scale follows each cited source's type (schemas/sources.json, x-acled of source_type: news agency = "
+    "International, newspaper or broadcaster = National, ...), not the publisher's country: a foreign newspaper is "
+    "counted as National.",
     "disorder_type is derived from the event and sub-event type (ACLED 2023 codebook grouping); it is not "
     "coded separately.",
     "timestamp is the package's `created` time (one value for all rows), not a per-row edit time.",
@@ -64,9 +77,10 @@ LIMITATIONS = [
 DERIVED = {
     "year": "year of event_date",
     "disorder_type": "from event_type / sub_event_type (ACLED 2023 grouping)",
-    "inter1": "actors.acled_inter of actor1",
-    "inter2": "actors.acled_inter of actor2",
-    "interaction": "the two inter codes, lower first; a sole actor's code followed by 0",
+    "inter1": "ACLED's label of actors.acled_inter of actor1 (x-acled values)",
+    "inter2": "ACLED's label of actors.acled_inter of actor2 (x-acled values)",
+    "interaction": "the two inter labels joined by '-', lower code first and Civilians last; '<label> only' for a sole actor",
+    "source_scale": "the scales of the cited sources' types (x-acled of sources.source_type), distinct, '-'-joined",
     "region": "ACLED region of the country (Pakistan: South Asia)",
     "country": "ISO 3166 name of country_code",
     "source": "publishers of the sources the event's claims cite, sorted, '; '-separated",
@@ -76,8 +90,8 @@ DERIVED = {
 # And the extra steps after a crosswalk: actor ids become actor names, tags become '; '-separated, and
 # notes get the fatality rule appended.
 AFTER_CROSSWALK = {
-    "actor1": "actor_id resolved to actors.name",
-    "actor2": "actor_id resolved to actors.name",
+    "actor1": "actor_id resolved to ACLED's name (x-acled values of actors.actor_id), else actors.name",
+    "actor2": "actor_id resolved to ACLED's name (x-acled values of actors.actor_id), else actors.name",
     "tags": "'|' replaced by '; '",
     "notes": "followed by the fatality rule's name and the figures it used",
 }
@@ -96,20 +110,33 @@ DISORDER_BY_SUB_TYPE = {
 REGIONS = {"PK": "South Asia"}
 
 
-def interaction(inter1, inter2) -> str:
-    """ACLED interaction code: the two inter codes, lower first (12 = state forces vs rebels); a sole
-    actor's code followed by 0 (20 = rebels acting alone)."""
-    if inter1 in ("", None):
+# ACLED's numeric interaction codes put the lower code first, except that Civilians (7) come last
+# ("External/Other forces-Civilians" is 78): the order of ACLED's own interaction labels.
+CIVILIANS_CODE = 7
+# The order in which combined source scales are written (ACLED writes e.g. "National-International").
+SCALE_ORDER = ("Local", "Subnational", "Regional", "National", "International", "New media", "Other")
+
+
+def interaction(inter1: int | None, inter2: int | None, labels: dict[str, str]) -> str:
+    """ACLED's interaction label from the two inter codes: 'State forces-Rebel group' (lower code first,
+    Civilians last), or 'Rebel group only' when there is one actor with a code; '' when neither has one.
+    `labels` maps the code (as text) to ACLED's label."""
+    codes = [c for c in (inter1, inter2) if c is not None]
+    if not codes:
         return ""
-    a = int(inter1)
-    if inter2 in ("", None):
-        return str(a * 10)
-    b = int(inter2)
-    lo, hi = sorted((a, b))
-    return f"{lo}{hi}"
+    if len(codes) == 1:
+        return f"{labels[str(codes[0])]} only"
+    codes.sort(key=lambda c: (c == CIVILIANS_CODE, c))
+    return "-".join(labels[str(c)] for c in codes)
 
 
-def fatalities(ds, event_ids) -> tuple[dict[str, int], dict[str, str]]:
+def source_scale(scales: set[str]) -> str:
+    """ACLED's source_scale for an event: the distinct scales of its sources, in SCALE_ORDER, '-'-joined."""
+    rank = {s: i for i, s in enumerate(SCALE_ORDER)}
+    return "-".join(sorted((s for s in scales if s), key=lambda s: (rank.get(s, len(rank)), s)))
+
+
+def fatalities(ds: Any, event_ids: list[str]) -> tuple[dict[str, int], dict[str, str]]:
     """event_id -> fatalities by FATALITY_RULE, and event_id -> a short account of the figures used."""
     by_event = per_event_subject(per_subject(figures(ds, "killed")))
     counts: dict[str, int] = {}
@@ -146,39 +173,61 @@ def _created_timestamp(descriptor: dict) -> str:
         return ""
 
 
-def rows(ds) -> tuple[list[str], list[list]]:
+def _int_or_none(v: object) -> int | None:
+    return None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else int(v)  # type: ignore[call-overload]
+
+
+def _actor_columns(ds: Any, ev: pd.DataFrame, m: dict, cols: dict[str, list]) -> None:
+    """actor1 / actor2 as ACLED names, inter1 / inter2 as ACLED's labels, and the interaction label."""
+    names = actor_names(ds, "acled", "actor1")
+    inter_map = mappings(ds.resources["actors"], "acled")["inter1"]
+    labels = {str(k): str(v) for k, v in (inter_map.values or {}).items()}
+    codes = {a: _int_or_none(c) for a, c in actor_lookup(ds, "acled", "inter1").items()}
+    a1 = values(ev[m["actor1"].name])
+    a2 = values(ev[m["actor2"].name])
+    c1 = [codes.get(a) if a else None for a in a1]
+    c2 = [codes.get(a) if a else None for a in a2]
+    cols["actor1"] = [names.get(a, "") if a else "" for a in a1]
+    cols["actor2"] = [names.get(a, "") if a else "" for a in a2]
+    cols["inter1"] = [labels.get(str(c), "") if c is not None else "" for c in c1]
+    cols["inter2"] = [labels.get(str(c), "") if c is not None else "" for c in c2]
+    # an actor present without an inter code leaves the interaction unknown rather than "... only"
+    cols["interaction"] = ["" if (a and x is None) or (b and y is None) else interaction(x, y, labels)
+                           for a, b, x, y in zip(a1, a2, c1, c2, strict=False)]
+
+
+def _source_columns(ds: Any, ids: list[str], cols: dict[str, list]) -> None:
+    """source: the publishers the event's claims cite; source_scale: the scales of those sources' types."""
+    sm = mappings(ds.resources["sources"], "acled")
+    src_ids = values(ds.sources["source_id"])
+    publisher = dict(zip(src_ids, values(ds.sources[sm["source"].name]), strict=False))
+    scale = dict(zip(src_ids, translate(ds.sources[sm["source_scale"].name], sm["source_scale"]), strict=False)) \
+        if "source_scale" in sm else {}
+    cited = sources_per_event(ds)
+    cols["source"] = ["; ".join(sorted({str(publisher[x]) for x in cited.get(e, ()) if publisher.get(x) is not None}))
+                      for e in ids]
+    cols["source_scale"] = [source_scale({scale.get(x, "") for x in cited.get(e, ())}) for e in ids]
+
+
+def rows(ds: Any) -> tuple[list[str], list[list]]:
     """ACLED columns and rows (cells as text) for the exported events."""
     ev, m, cols = mapped_columns(ds, "acled", COLUMNS)
     n = len(ev)
-    # actors: ids -> ACLED's actor name and inter code (actors fields with x-acled actor1 / inter1)
-    names = actor_lookup(ds, "acled", "actor1")
-    inters = actor_lookup(ds, "acled", "inter1")
-    a1 = values(ev[m["actor1"].name])
-    a2 = values(ev[m["actor2"].name])
-    cols["actor1"] = [lexical(names.get(a)) if a else "" for a in a1]
-    cols["actor2"] = [lexical(names.get(a)) if a else "" for a in a2]
-    cols["inter1"] = [lexical(inters.get(a)) if a else "" for a in a1]
-    cols["inter2"] = [lexical(inters.get(a)) if a else "" for a in a2]
-    cols["interaction"] = [interaction(a, b) for a, b in zip(cols["inter1"], cols["inter2"], strict=False)]
+    _actor_columns(ds, ev, m, cols)
     cols["year"] = [d[:4] for d in cols["event_date"]]
     etype = values(ev[m["event_type"].name])
     stype = values(ev[m["sub_event_type"].name])
-    cols["disorder_type"] = [DISORDER_BY_SUB_TYPE.get(s) or DISORDER_BY_TYPE.get(t, "") for t, s in zip(etype, stype, strict=False)]
+    cols["disorder_type"] = [DISORDER_BY_SUB_TYPE.get(s) or DISORDER_BY_TYPE.get(t, "")
+                             for t, s in zip(etype, stype, strict=False)]
     codes = values(ev[m["iso"].name])
     import pycountry
 
     countries = {c: pycountry.countries.get(alpha_2=c) for c in set(codes) if c}
-    cols["country"] = [countries[c].name if c and countries.get(c) else "" for c in codes]
+    cols["country"] = [getattr(countries.get(c), "name", "") if c else "" for c in codes]
     cols["region"] = [REGIONS.get(c, "") if c else "" for c in codes]
     cols["tags"] = [t.replace("|", "; ") for t in cols["tags"]]
-    # sources: the publishers (sources field with x-acled "source") of the sources the event's claims cite
-    pub_field = mappings(ds.resources["sources"], "acled")["source"].name
-    publisher = dict(zip(values(ds.sources["source_id"]), values(ds.sources[pub_field]), strict=False))
-    pubs: dict[str, set] = {}
-    for e, src in sources_per_event(ds).items():
-        pubs[e] = {str(publisher[x]) for x in src if publisher.get(x) is not None}
     ids = values(ev["event_id"])
-    cols["source"] = ["; ".join(sorted(pubs.get(e, ()))) for e in ids]
+    _source_columns(ds, ids, cols)
     counts, notes = fatalities(ds, ids)
     cols["fatalities"] = [str(counts[e]) for e in ids]
     cols["notes"] = [f"{d} {notes[e]}".strip() for d, e in zip(cols["notes"], ids, strict=False)]
@@ -187,6 +236,6 @@ def rows(ds) -> tuple[list[str], list[list]]:
     return COLUMNS, [list(r) for r in zip(*(cols[c] for c in COLUMNS), strict=False)]
 
 
-def export(ds) -> str:
+def export(ds: Any) -> str:
     header, body = rows(ds)
     return csv_text(header, body)

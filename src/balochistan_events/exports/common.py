@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -50,7 +52,7 @@ def crosswalk(field: dict, peer: str, table: str = "") -> Mapping | None:
                        field=field["name"])
 
 
-def mappings(resource, peer: str) -> dict[str, Mapping]:
+def mappings(resource: Any, peer: str) -> dict[str, Mapping]:
     """Peer column -> the first of the table's fields that maps to it (schema order)."""
     out: dict[str, Mapping] = {}
     for f in resource.fields:
@@ -60,12 +62,12 @@ def mappings(resource, peer: str) -> dict[str, Mapping]:
     return out
 
 
-def field_for(resource, peer: str, column: str) -> str | None:
+def field_for(resource: Any, peer: str, column: str) -> str | None:
     m = mappings(resource, peer).get(column)
     return m.name if m else None
 
 
-def lexical(value, field: dict | None = None) -> str:
+def lexical(value: object, field: dict | None = None) -> str:
     """A typed cell back in its Table Schema text form ('' for missing)."""
     if value is None or value is pd.NA or value is pd.NaT:
         return ""
@@ -88,7 +90,7 @@ def lexical(value, field: dict | None = None) -> str:
 
 def values(series: pd.Series) -> list:
     """A column as a plain list, missing cells as None (fast for pandas' extension arrays)."""
-    return series.to_numpy(dtype=object, na_value=None).tolist()
+    return series.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[call-overload]
 
 
 def texts(series: pd.Series, field: dict | None = None) -> list[str]:
@@ -111,7 +113,7 @@ def translate(series: pd.Series, mapping: Mapping) -> list:
     return ["" if c == "" else mapping.values.get(c, "") for c in cells]
 
 
-def json_value(value, field: dict | None = None):
+def json_value(value: object, field: dict | None = None) -> object:
     """A typed cell as a JSON value: numbers stay numbers, dates become YYYY-MM-DD, missing is null."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
@@ -136,7 +138,7 @@ def sorted_events(events: pd.DataFrame) -> pd.DataFrame:
     return events.sort_values("event_id", kind="mergesort").reset_index(drop=True)
 
 
-def mapped_columns(ds, peer: str, columns: list[str]):
+def mapped_columns(ds: Any, peer: str, columns: list[str]) -> tuple[pd.DataFrame, dict[str, Mapping], dict[str, list]]:
     """The exported events, the schema's crosswalk to `peer`, and the peer's columns pre-filled from
     every field that maps onto one (empty where nothing maps): the start every tabular export shares."""
     ev = leaf_events(ds.events)
@@ -157,7 +159,7 @@ def leaf_events(events: pd.DataFrame) -> pd.DataFrame:
 
 # --- claim figures per event --------------------------------------------------------------------
 
-def figures(ds, claim_type: str = "killed") -> pd.DataFrame:
+def figures(ds: Any, claim_type: str = "killed") -> pd.DataFrame:
     """Claims of one type that carry a figure, with the claimant's side (official / armed_group /
     independent, as in summary.py) and each claim's range ends (low or best, high or best)."""
     from balochistan_events.package.summary import claimant_sides
@@ -189,7 +191,7 @@ def per_subject(fig: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def sources_per_event(ds) -> dict[str, list[str]]:
+def sources_per_event(ds: Any) -> dict[str, list[str]]:
     """event_id -> the distinct source_ids its claims cite, sorted."""
     out: dict[str, set] = {}
     for e, s in zip(values(ds.claims["event_id"]), values(ds.claims["source_id"]), strict=False):
@@ -212,19 +214,37 @@ def per_event_subject(ps: pd.DataFrame) -> dict[str, dict[str, tuple]]:
 
 # --- output --------------------------------------------------------------------------------------
 
-def csv_text(header: list[str], rows, extra_rows: list[list[str]] = ()) -> str:
+def csv_text(header: list[str], rows: Iterable[Iterable[object]], extra_rows: Sequence[list[str]] = ()) -> str:
     """RFC 4180 CSV with LF line ends, minimal quoting, UTF-8 text."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(header)
-    for r in extra_rows:
-        w.writerow(r)
+    for extra in extra_rows:
+        w.writerow(extra)
     for r in rows:
         w.writerow(["" if v is None else v for v in r])
     return buf.getvalue()
 
 
-def actor_lookup(ds, peer: str, column: str) -> dict[str, object]:
+def actor_names(ds: Any, peer: str, column: str) -> dict[str, str]:
+    """actor_id -> the peer's name for the actor: the actors field that maps to `column` (x-<peer>), with
+    its `values` translation keyed by that field (actor_id -> peer name); actors it does not list keep
+    actors.name. The naming rule is written beside the values in the schema (`rule`)."""
+    res = ds.resources["actors"]
+    m = mappings(res, peer).get(column)
+    if m is None:
+        raise PackageError(f"schemas: no actors field has x-{peer} {column!r}", file=res.schema_path)
+    a = ds.actors.drop_duplicates("actor_id")
+    ids = values(a["actor_id"])
+    own = dict(zip(ids, texts(a["name"]), strict=False))
+    keys = dict(zip(ids, texts(a[m.name], m.field), strict=False))
+    table = m.values or {}
+    if m.values is None:
+        return keys
+    return {i: str(table.get(keys[i]) or own[i]) for i in ids}
+
+
+def actor_lookup(ds: Any, peer: str, column: str) -> dict[str, object]:
     """actor_id -> the actors field that maps to `column` for `peer` (e.g. ACLED actor1 -> name)."""
     res = ds.resources["actors"]
     name = field_for(res, peer, column)

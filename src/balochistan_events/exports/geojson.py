@@ -8,6 +8,7 @@ diffs well and streams."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from balochistan_events.exports.common import json_value, sorted_events, texts, values
 
@@ -22,7 +23,7 @@ LIMITATIONS = [
     "Coordinates are those of the GeoNames place; geo_precision says how exact they are.",
 ]
 
-def _json_column(series, field: dict) -> list:
+def _json_column(series: Any, field: dict) -> list:
     """A typed column as JSON values (dates as YYYY-MM-DD text, missing as None)."""
     ftype = field.get("type", "string")
     if ftype == "date":
@@ -36,7 +37,7 @@ def _json_column(series, field: dict) -> list:
     return [json_value(v, field) for v in cells]
 
 
-def features(ds) -> list[dict]:
+def features(ds: Any) -> list[dict]:
     ev = sorted_events(ds.events)
     fields = [f for f in ds.resources["events"].fields if f["name"] in ev]
     names = dict(zip(values(ds.actors["actor_id"]), values(ds.actors["name"]), strict=False))
@@ -60,7 +61,7 @@ def features(ds) -> list[dict]:
     return out
 
 
-def export(ds) -> str:
+def export(ds: Any) -> str:
     dump = lambda obj: json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)  # noqa: E731
     body = ",\n".join(dump(f) for f in features(ds))
     name = ds.descriptor.get("name") or "balochistan-events"

@@ -5,6 +5,8 @@ Rows in event_id order; cells are the package's own text (as in data/events.csv)
 hashtag cell, which HXL tools ignore."""
 from __future__ import annotations
 
+from typing import Any
+
 from balochistan_events.exports.common import csv_text, sorted_events, texts
 
 SCOPE = "All events, campaigns and incidents alike (the #event+type+level column tells them apart)."
@@ -17,7 +19,7 @@ LIMITATIONS = [
 ]
 
 
-def export(ds) -> str:
+def export(ds: Any) -> str:
     res = ds.resources["events"]
     events = sorted_events(ds.events)
     fields = [f for f in res.fields if f["name"] in events]

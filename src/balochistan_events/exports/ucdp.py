@@ -9,6 +9,7 @@ event_clarity) are left empty."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pandas as pd
 
@@ -16,6 +17,7 @@ from balochistan_events.exports.common import (
     PERSON_GROUPS,
     PERSON_TOTALS,
     actor_lookup,
+    actor_names,
     csv_text,
     figures,
     lexical,
@@ -54,24 +56,35 @@ ESTIMATE_RULE_TEXT = (
 )
 
 SCOPE = ("Leaf events only, as for ACLED: every incident and every campaign recorded without incidents, so that "
-         "no death is counted twice.")
+         "no death is counted twice; and of those, as GED's inclusion rule requires, only events with at least one "
+         "death (best >= 1). The export says on standard error how many events it left out and why.")
+INCLUSION_RULE = "best >= 1"
+# GED writes its event dates as timestamps at midnight.
+GED_DATE = "{} 00:00:00.000"
 
 LIMITATIONS = [
     "GED keeps one low / best / high triple per event; which claimant said what is lost (use claims.csv).",
     "UCDP's identifiers and judgements (relid, conflict and dyad ids, side ids, code_status, active_year, "
     "event_clarity, conflict_name, where_description) are left empty: the package cannot know them.",
-    "type_of_violence is derived from the sides' ACLED inter codes (state vs organised group = 1, two "
-    "organised non-state groups = 2, an organised group against civilians = 3) without GED's threshold of "
-    "25 battle-related deaths a year; it is empty when the sides do not fit one of these.",
+    "type_of_violence is derived from the sides (a state's forces or authorities against an organised group = 1, "
+    "two organised non-state groups = 2, an organised group or the state against civilians = 3) without GED's "
+    "threshold of 25 battle-related deaths a year. An organised group recorded without a second side is coded 3 "
+    "(side_b Civilians) when the event is coded as civilian targeting, else 1 (side_a the government of the "
+    "event's country), so every row has a type.",
     "In state-based violence GED puts the government as side_a; the export does the same (our actor1 is the "
-    "initiating side, which may be the rebel group).",
+    "initiating side, which may be the rebel group). Side names follow GED's naming (schemas/actors.json, x-ucdp "
+    "of actor_id): every state force and authority is 'Government of Pakistan'.",
+    "Events without a death (best = 0) are left out, as GED only records events with at least one death; "
+    "claims.csv keeps them.",
+    "source_date, source_headline and source_original list only the sources that have a date, headline or "
+    "address, so they are not aligned item by item with source_article.",
     "id holds our event_id (text), not GED's integer id; source_article lists our source_ids.",
     "Campaign-level totals of a campaign that has incidents are not exported (see ACLED).",
 ]
 
 DERIVED = {
     "year": "year of date_start",
-    "type_of_violence": "from the sides' ACLED inter codes (1 state-based, 2 non-state, 3 one-sided)",
+    "type_of_violence": "from the sides' actor types and ACLED inter codes (1 state-based, 2 non-state, 3 one-sided)",
     "dyad_name": "side_a and side_b names joined by ' - '",
     "number_of_sources": "distinct sources cited by the event's claims",
     "source_office": "publishers of those sources, aligned with source_article",
@@ -87,12 +100,15 @@ DERIVED = {
     "gwnob": "Gleditsch-Ward number of side_b's country when side_b is state forces",
 }
 AFTER_CROSSWALK = {
-    "side_a": "actor_id resolved to actors.name; the government side first in state-based violence",
-    "side_b": "actor_id resolved to actors.name",
+    "side_a": "actor_id resolved to GED's side name (x-ucdp values of actors.actor_id); the government first in "
+              "state-based violence",
+    "side_b": "actor_id resolved to GED's side name (x-ucdp values of actors.actor_id)",
+    "date_start": "YYYY-MM-DD 00:00:00.000, as GED writes dates",
+    "date_end": "YYYY-MM-DD 00:00:00.000, as GED writes dates",
     "source_article": "source_ids of all claims about the event, '; '-separated",
-    "source_date": "one entry per cited source, aligned with source_article",
-    "source_headline": "one entry per cited source, aligned with source_article",
-    "source_original": "one entry per cited source, aligned with source_article",
+    "source_date": "the cited sources' dates, '; '-separated, empty items left out",
+    "source_headline": "the cited sources' headlines, '; '-separated, empty items left out",
+    "source_original": "the cited sources' addresses, '; '-separated, empty items left out",
     "best": f"rule {ESTIMATE_RULE} over the event's `killed` claims",
     "low": f"rule {ESTIMATE_RULE}",
     "high": f"rule {ESTIMATE_RULE}",
@@ -102,11 +118,16 @@ REGIONS = {"PK": "Asia"}
 STATE = {1}
 ORGANISED = {2, 3, 4}
 CIVILIANS = {7}
+# actors.actor_type values that make an actor the state side whatever its inter code (GED's "Government of ...")
+STATE_TYPES = {"state_forces", "state_authority"}
 
 
-def violence_type(i1, i2, civilian_targeting) -> str:
-    """GED type_of_violence from the two sides' ACLED inter codes ('' when it does not fit)."""
-    codes = [i for i in (i1, i2) if i is not None]
+def violence_type(i1: int | None, i2: int | None, civilian_targeting: object) -> str:
+    """GED type_of_violence from the two sides' codes (STATE for a state's forces or authorities, else the
+    ACLED inter code): 1 state-based, 2 non-state, 3 one-sided. A side missing or without a code leaves the
+    other side to decide: an organised group or the state alone is one-sided violence when the event is
+    coded as civilian targeting, else state-based."""
+    known = [i for i in (i1, i2) if i is not None]
     if i1 is not None and i2 is not None:
         if (i1 in STATE and i2 in STATE | ORGANISED | {8}) or (i2 in STATE and i1 in STATE | ORGANISED | {8}):
             return "1"
@@ -114,12 +135,12 @@ def violence_type(i1, i2, civilian_targeting) -> str:
             return "2"
         if (i1 in STATE | ORGANISED and i2 in CIVILIANS) or (i2 in STATE | ORGANISED and i1 in CIVILIANS):
             return "3"
-    elif len(codes) == 1 and codes[0] in STATE | ORGANISED and civilian_targeting is True:
-        return "3"
+    if len(known) == 1 and known[0] in STATE | ORGANISED:
+        return "3" if civilian_targeting is True else "1"
     return ""
 
 
-def priogrid_gid(lat, lon) -> str:
+def priogrid_gid(lat: float | None, lon: float | None) -> str:
     """PRIO-GRID cell (0.5 degree grid numbered row by row from (-90, -180)): (row - 1) * 720 + col."""
     if lat is None or lon is None or math.isnan(lat) or math.isnan(lon):
         return ""
@@ -128,14 +149,14 @@ def priogrid_gid(lat, lon) -> str:
     return str((row - 1) * 720 + col)
 
 
-def _int(v):
-    return None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else int(v)
+def _int(v: object) -> int | None:
+    return None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else int(v)  # type: ignore[call-overload]
 
 
-def deaths(ds, event_ids: list, side_a_inter: list, side_b_inter: list) -> dict[str, list]:
+def deaths(ds: Any, event_ids: list, side_a_inter: list, side_b_inter: list) -> dict[str, list]:
     """GED deaths_* and low / best / high per exported event (see ESTIMATE_RULE_TEXT)."""
     by_event = per_event_subject(per_subject(figures(ds, "killed")))
-    out = {k: [] for k in ("deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "best", "low", "high")}
+    out: dict[str, list] = {k: [] for k in ("deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "best", "low", "high")}
     for e, ia, ib in zip(event_ids, side_a_inter, side_b_inter, strict=False):
         d = {"deaths_a": 0, "deaths_b": 0, "deaths_civilians": 0, "deaths_unknown": 0}
         low = high = 0
@@ -172,16 +193,22 @@ def deaths(ds, event_ids: list, side_a_inter: list, side_b_inter: list) -> dict[
     return out
 
 
-def rows(ds) -> tuple[list[str], list[list]]:
-    ev, m, cols = mapped_columns(ds, "ucdp", COLUMNS)
-    n = len(ev)
-    names = actor_lookup(ds, "ucdp", "side_a")
+def _side_codes(ds: Any) -> dict[str, int | None]:
+    """actor_id -> 1 for a state's forces or authorities (actor_type), else its ACLED inter code."""
     inters = actor_lookup(ds, "acled", "inter1")
+    kinds = dict(zip(values(ds.actors["actor_id"]), values(ds.actors["actor_type"]), strict=False))
+    return {a: 1 if str(kinds.get(a)) in STATE_TYPES else _int(c) for a, c in inters.items()}
+
+
+def _sides(ds: Any, ev: pd.DataFrame, m: dict, cols: dict[str, list]) -> tuple[list, list, list, list]:
+    """Fill type_of_violence, side_a, side_b and dyad_name; return the side actor ids and codes (a, b)."""
+    names = actor_names(ds, "ucdp", "side_a")
+    codes = _side_codes(ds)
     a1 = values(ev[m["side_a"].name])
     a2 = values(ev[m["side_b"].name])
-    i1 = [_int(inters.get(a)) if a else None for a in a1]
-    i2 = [_int(inters.get(a)) if a else None for a in a2]
-    ct = values(ev["civilian_targeting"]) if "civilian_targeting" in ev else [None] * n
+    i1 = [codes.get(a) if a else None for a in a1]
+    i2 = [codes.get(a) if a else None for a in a2]
+    ct = values(ev["civilian_targeting"]) if "civilian_targeting" in ev else [None] * len(ev)
     tov = [violence_type(x, y, c) for x, y, c in zip(i1, i2, ct, strict=False)]
     # GED: in state-based violence side_a is the government
     swap = [t == "1" and (y in STATE and x not in STATE) for t, x, y in zip(tov, i1, i2, strict=False)]
@@ -189,27 +216,30 @@ def rows(ds) -> tuple[list[str], list[list]]:
     side_b = [a if s else b for a, b, s in zip(a1, a2, swap, strict=False)]
     ia = [y if s else x for x, y, s in zip(i1, i2, swap, strict=False)]
     ib = [x if s else y for x, y, s in zip(i1, i2, swap, strict=False)]
+    country = [pycountry_name(c) for c in values(ev[m["country_id"].name])]
     cols["type_of_violence"] = tov
-    cols["side_a"] = [lexical(names.get(a)) if a else "" for a in side_a]
-    cols["side_b"] = [lexical(names.get(b)) if b else "" for b in side_b]
+    cols["side_a"] = [names.get(a, "") if a else "" for a in side_a]
+    cols["side_b"] = [names.get(b, "") if b else "" for b in side_b]
+    for k, t in enumerate(tov):   # a group recorded alone: GED's other side is the government or civilians
+        if t == "1" and ia[k] not in STATE and not cols["side_b"][k]:
+            cols["side_b"][k], cols["side_a"][k] = cols["side_a"][k], f"Government of {country[k]}"
+            side_b[k], side_a[k], ib[k], ia[k] = side_a[k], None, ia[k], 1
+        elif t == "3" and not cols["side_b"][k]:
+            cols["side_b"][k] = "Civilians"
     cols["dyad_name"] = [f"{x} - {y}" if x and y else "" for x, y in zip(cols["side_a"], cols["side_b"], strict=False)]
-    gw = m["country_id"].values or {}
-    actor_country = dict(zip(values(ds.actors["actor_id"]), values(ds.actors["country_code"]), strict=False)) \
-        if "country_code" in ds.actors else {}
-    cols["gwnoa"] = [str(gw.get(actor_country.get(a), "")) if i in STATE else "" for a, i in zip(side_a, ia, strict=False)]
-    cols["gwnob"] = [str(gw.get(actor_country.get(b), "")) if i in STATE else "" for b, i in zip(side_b, ib, strict=False)]
-    cols["year"] = [d[:4] for d in cols["date_start"]]
-    lat, lon = values(ev[m["latitude"].name]), values(ev[m["longitude"].name])
-    cols["geom_wkt"] = [f"POINT ({lexical(x)} {lexical(y)})" if x is not None and y is not None else ""
-                        for x, y in zip(lon, lat, strict=False)]
-    cols["priogrid_gid"] = [priogrid_gid(y, x) for y, x in zip(lat, lon, strict=False)]
+    return side_a, side_b, ia, ib
+
+
+def pycountry_name(code: object) -> str:
+    """ISO 3166 name of an alpha-2 code ('' when unknown)."""
     import pycountry
 
-    codes = values(ev[m["country_id"].name])
-    countries = {c: pycountry.countries.get(alpha_2=c) for c in set(codes) if c}
-    cols["country"] = [countries[c].name if c and countries.get(c) else "" for c in codes]
-    cols["region"] = [REGIONS.get(c, "") if c else "" for c in codes]
-    # sources: aligned ';'-separated lists, one entry per cited source (GED's convention)
+    c = pycountry.countries.get(alpha_2=str(code)) if code else None
+    return c.name if c else ""
+
+
+def _source_lists(ds: Any, ids: list[str], cols: dict[str, list]) -> None:
+    """GED's ';'-lists of the sources the event's claims cite (empty items left out)."""
     cited = sources_per_event(ds)
     src = ds.sources.drop_duplicates("source_id")
     src_ids = values(src["source_id"])
@@ -217,16 +247,63 @@ def rows(ds) -> tuple[list[str], list[list]]:
     src_cols = {c: dict(zip(src_ids, translate(src[sm[c].name], sm[c]), strict=False)) for c in
                 ("source_headline", "source_original", "source_date") if c in sm}
     publisher = dict(zip(src_ids, texts(src["publisher"]), strict=False)) if "publisher" in src else {}
-    ids = values(ev["event_id"])
+
+    def joined(items: list[str]) -> str:
+        return "; ".join(i for i in items if i.strip())
+
     cols["number_of_sources"] = [str(len(cited.get(e, []))) for e in ids]
-    cols["source_article"] = ["; ".join(cited.get(e, [])) for e in ids]
-    cols["source_office"] = ["; ".join(publisher.get(s, "") for s in cited.get(e, [])) for e in ids]
+    cols["source_article"] = [joined(cited.get(e, [])) for e in ids]
+    cols["source_office"] = [joined([publisher.get(s, "") for s in cited.get(e, [])]) for e in ids]
     for c, by_source in src_cols.items():
-        cols[c] = ["; ".join(by_source.get(s, "") for s in cited.get(e, [])) for e in ids]
+        cols[c] = [joined([by_source.get(s, "") for s in cited.get(e, [])]) for e in ids]
+
+
+def all_rows(ds: Any) -> tuple[list[str], list[list]]:
+    """GED columns and a row for every leaf event, before GED's inclusion rule."""
+    ev, m, cols = mapped_columns(ds, "ucdp", COLUMNS)
+    side_a, side_b, ia, ib = _sides(ds, ev, m, cols)
+    gw = m["country_id"].values or {}
+    actor_country = dict(zip(values(ds.actors["actor_id"]), values(ds.actors["country_code"]), strict=False)) \
+        if "country_code" in ds.actors else {}
+    codes = values(ev[m["country_id"].name])
+    cols["gwnoa"] = [str(gw.get(actor_country.get(a) or c, "")) if i in STATE else ""
+                     for a, i, c in zip(side_a, ia, codes, strict=False)]
+    cols["gwnob"] = [str(gw.get(actor_country.get(b) or c, "")) if i in STATE else ""
+                     for b, i, c in zip(side_b, ib, codes, strict=False)]
+    cols["year"] = [d[:4] for d in cols["date_start"]]
+    cols["date_start"] = [GED_DATE.format(d) if d else "" for d in cols["date_start"]]
+    cols["date_end"] = [GED_DATE.format(d) if d else "" for d in cols["date_end"]]
+    lat, lon = values(ev[m["latitude"].name]), values(ev[m["longitude"].name])
+    cols["geom_wkt"] = [f"POINT ({lexical(x)} {lexical(y)})" if x is not None and y is not None else ""
+                        for x, y in zip(lon, lat, strict=False)]
+    cols["priogrid_gid"] = [priogrid_gid(y, x) for y, x in zip(lat, lon, strict=False)]
+    names = {c: pycountry_name(c) for c in set(codes) if c}
+    cols["country"] = [names.get(c, "") if c else "" for c in codes]
+    cols["region"] = [REGIONS.get(c, "") if c else "" for c in codes]
+    ids = values(ev["event_id"])
+    _source_lists(ds, ids, cols)
     cols.update(deaths(ds, ids, ia, ib))
     return COLUMNS, [list(r) for r in zip(*(cols[c] for c in COLUMNS), strict=False)]
 
 
-def export(ds) -> str:
+def rows(ds: Any) -> tuple[list[str], list[list]]:
+    """GED columns and the rows GED's inclusion rule keeps (best >= 1)."""
+    header, body = all_rows(ds)
+    best = header.index("best")
+    return header, [r for r in body if int(r[best]) >= 1]
+
+
+def export_with_notices(ds: Any) -> tuple[str, list[str]]:
+    """The export's text, and what to tell the user on standard error (events left out and why)."""
+    header, body = all_rows(ds)
+    best = header.index("best")
+    kept = [r for r in body if int(r[best]) >= 1]
+    left = len(body) - len(kept)
+    notices = [f"ucdp: left out {left} of {len(body)} event(s) with no death claimed (best = 0): GED only "
+               f"records events with at least one death ({INCLUSION_RULE})"] if left else []
+    return csv_text(header, kept), notices
+
+
+def export(ds: Any) -> str:
     header, body = rows(ds)
     return csv_text(header, body)

@@ -183,13 +183,15 @@ def _write(target: Path, data: bytes) -> None:
 
 
 def render_documents(staging: Path, when: dt.datetime) -> dict[str, bytes]:
-    """codebook.md and report.html rendered from the staged package (tests replace this where the
+    """codebook.md, report.html and the xlsx workbook rendered from the staged package (tests replace this where the
     documents are not what they test: rendering the report is the slowest step of a build)."""
+    from balochistan_events.exports.xlsx import release_workbook
     from balochistan_events.render.codebook import render_codebook
     from balochistan_events.render.report import render_report
 
     return {"codebook.md": render_codebook(str(staging)).encode("utf-8"),
-            "report.html": render_report(str(staging), date=when.date().isoformat()).encode("utf-8")}
+            "report.html": render_report(str(staging), date=when.date().isoformat()).encode("utf-8"),
+            **release_workbook(staging, when, read_package(DirectorySource(staging)).version, summary_schema)}
 
 
 # --- the derived claims summary --------------------------------------------------------------------

@@ -135,6 +135,9 @@ def _field_section(res: Resource, field: dict[str, Any]) -> list[str]:
         if values:
             text += " (codes translated: " + ", ".join(f"{_code(k)} → {_code(_lexical(v)) if v != '' else 'empty'}"
                                                         for k, v in values.items()) + ")"
+        rule = field.get(f"x-{peer}", {}).get("rule") if isinstance(field.get(f"x-{peer}"), dict) else None
+        if isinstance(rule, str) and rule:
+            text += f". Rule: {rule}"
         lines.append(f"- {label}: {text}")
     if "x-without-figures" in field:
         lines.append("- Codes without figures (no value_low / value_best / value_high): "
@@ -273,10 +276,12 @@ def _exports(resources: Sequence[Resource]) -> list[str]:
     from balochistan_events.exports import KINDS, exporter
 
     titles = {"acled": "ACLED (`export --to acled`)", "ucdp": "UCDP GED (`export --to ucdp`)",
-              "geojson": "GeoJSON (`export --to geojson`)", "hxl": "HXL (`export --to hxl`)"}
+              "geojson": "GeoJSON (`export --to geojson`)", "hxl": "HXL (`export --to hxl`)",
+              "xlsx": "Excel workbook (`export --to xlsx --out FILE`)"}
     lines = ["## Exports", "",
              "`balochistan-events export --to acled|ucdp|geojson|hxl [--out FILE]` writes the package in a peer "
-             "format. Crosswalks come from the x-acled, x-ucdp and x-hxl properties above. Every peer format "
+             "format; `export --to xlsx --out FILE` writes the Excel workbook that also ships in every release. "
+             "Crosswalks come from the x-acled, x-ucdp and x-hxl properties above. Every peer format "
              "holds less than the package: above all, none can keep several attributed, conflicting figures for "
              "one event, which is what the claims table is for.", ""]
     for kind in KINDS:
