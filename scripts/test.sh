@@ -24,6 +24,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 python3 -m pip install -q --disable-pip-version-check -e ".[test]"
+# cffconvert 2.0 pins jsonschema<4, which frictionless cannot share; it runs fine on jsonschema 4, so it
+# is installed without its pins (tests/exports/test_peer_tools.py validates CITATION.cff with it)
+python3 -m pip install -q --disable-pip-version-check --no-deps cffconvert==2.0.0 pykwalify ruamel.yaml docopt
+
+# lint and types first: a finding fails the run like a failing test
+bash scripts/lint.sh
 
 set +e
 python3 -m pytest -q "$@"

@@ -10,13 +10,13 @@ import re
 
 import pytest
 from click.testing import CliRunner
-from sample_package import EXPECTED_ACLED_FATALITIES, EXPECTED_LEAF_EVENTS, shared_sample, shared_sample_release
 
 import balochistan_events as be
 from balochistan_events.cli import cli
 from balochistan_events.errors import PackageError
 from balochistan_events.exports import TEXT_KINDS, export_result, export_table, exporter, load_for_export
 from balochistan_events.exports.common import PERSON_GROUPS, PERSON_TOTALS, crosswalk
+from sample_package import EXPECTED_ACLED_FATALITIES, EXPECTED_LEAF_EVENTS, shared_sample, shared_sample_release
 
 # The peers' own layouts, written out independently of the exporters so a change there is caught.
 ACLED_COLUMNS = [

@@ -9,9 +9,9 @@ import struct
 from pathlib import Path
 
 import pytest
-from sample_package import shared_sample
 
 from balochistan_events.exports import export_table, load_for_export
+from sample_package import shared_sample
 
 PROFILES = Path(__file__).parent / "profiles"
 # The v2 Table Schema profile types fieldsMatch as an array, while the v2 specification (and every

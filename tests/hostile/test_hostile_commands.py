@@ -10,12 +10,12 @@ import subprocess
 import sys
 
 import pytest
-from hostile_support import fixture, generator, invoke
 
 import balochistan_events as be
 from balochistan_events.cli import cli
 from balochistan_events.errors import PackageError
 from conftest import copy_package
+from hostile_support import fixture, generator, invoke
 
 GEN = generator()
 

@@ -16,12 +16,12 @@ import zipfile
 
 import pytest
 from click.testing import CliRunner
-from hostile_support import assert_clean
-from release_helpers import GIT_ENV, add_actor, commit, git_repo, snapshot
 
 from balochistan_events.cli import cli
 from balochistan_events.package import atomic
 from balochistan_events.package.lock import package_lock
+from hostile_support import assert_clean
+from release_helpers import GIT_ENV, add_actor, commit, git_repo, snapshot
 
 DATE = "2026-11-23"
 RELEASE = ["release", "--bump", "minor", "--date", DATE]

@@ -16,12 +16,12 @@ import zipfile
 
 import pytest
 from click.testing import CliRunner
-from hostile_support import assert_clean
 
 from balochistan_events.cli import cli
 from balochistan_events.errors import PackageError
 from balochistan_events.package.source import MAX_RATIO, ZipSource
 from conftest import ROOT, copy_package
+from hostile_support import assert_clean
 
 
 def invoke(*args):

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from release_helpers import make_package
-from release_server import ReleaseServer, build_version
 
 import balochistan_events as be
 from balochistan_events.cli import cli
 from balochistan_events.errors import PackageError
 from balochistan_events.package import download
 from balochistan_events.release import build as build_module
+from release_helpers import make_package
+from release_server import ReleaseServer, build_version
 
 NEW = "7.0.0"            # newer than every registered version: its sha256 comes from the published .sha256
 STUB_DOCS = {"codebook.md": b"codebook stub\n", "report.html": b"report stub\n"}

@@ -13,13 +13,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from release_helpers import make_package
-from release_server import ReleaseServer, build_version
 
 import balochistan_events as be
 from balochistan_events.package import download
 from balochistan_events.release import build as build_module
 from conftest import ROOT, require_tool
+from release_helpers import make_package
+from release_server import ReleaseServer, build_version
 
 R_LOADER = ROOT / "R" / "read_balochistan_events.R"
 NEW = "7.0.0"

@@ -7,10 +7,10 @@ import subprocess
 
 import pandas as pd
 import pytest
-from sample_package import shared_sample, shared_sample_release
 
 import balochistan_events as be
 from conftest import ROOT, require_tool
+from sample_package import shared_sample, shared_sample_release
 
 R_LOADER = ROOT / "R" / "read_balochistan_events.R"
 

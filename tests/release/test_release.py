@@ -9,6 +9,10 @@ import zipfile
 
 import pytest
 from click.testing import CliRunner
+
+from balochistan_events.cli import cli
+from balochistan_events.release import build as build_module
+from balochistan_events.release import publish as release_module
 from release_helpers import (
     GIT_ENV,
     add_actor,
@@ -21,10 +25,6 @@ from release_helpers import (
     snapshot,
     write_rows,
 )
-
-from balochistan_events.cli import cli
-from balochistan_events.release import build as build_module
-from balochistan_events.release import publish as release_module
 
 DATE = "2026-11-23"
 

@@ -11,12 +11,12 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-from release_helpers import GIT_ENV, add_actor, commit, git, git_repo
 
 from balochistan_events.cli import cli
 from balochistan_events.package.gitsource import latest_release, resolve_version
 from balochistan_events.release import build as build_module
 from conftest import ROOT
+from release_helpers import GIT_ENV, add_actor, commit, git, git_repo
 
 DATE = "2026-11-23"
 

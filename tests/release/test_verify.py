@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from release_helpers import make_package, read_rows, write_rows
 
 from balochistan_events.cli import cli
 from balochistan_events.release.build import build_release, build_zip, extract
 from balochistan_events.release.verify import verify_release
+from release_helpers import make_package, read_rows, write_rows
 
 DATE = "2026-11-23"
 

@@ -14,10 +14,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from release_helpers import make_package
 
 from balochistan_events.cli import cli
 from balochistan_events.release.build import build_release, extract
+from release_helpers import make_package
 
 DATE = "2026-11-23"
 

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from release_helpers import make_package
 
 import balochistan_events as be
 from balochistan_events.cli import cli
@@ -22,6 +21,7 @@ from balochistan_events.release.build import build_release
 from balochistan_events.release.diff import diff_packages
 from balochistan_events.release.verify import verify_release
 from conftest import ROOT
+from release_helpers import make_package
 
 DATE = "2026-11-23"
 STUB_DOCS = {"codebook.md": b"codebook stub\n", "report.html": b"report stub\n"}

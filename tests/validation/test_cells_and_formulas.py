@@ -5,9 +5,9 @@ whitespace is empty; an incident may stand alone; messages read as English."""
 from __future__ import annotations
 
 import pytest
-from validate_corpus import Csv, field_of, schema_edit
 
 from balochistan_events.validation.engine import validate_package
+from validate_corpus import Csv, field_of, schema_edit
 
 
 def _problems(pkg, rule):

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from validate_corpus import MUTATIONS, Csv
 
 import balochistan_events as be
 from balochistan_events.validation.engine import validate_package
 from balochistan_events.validation.problems import Code, Group, codes
+from validate_corpus import MUTATIONS, Csv
 
 pandera = pytest.importorskip("pandera")
 

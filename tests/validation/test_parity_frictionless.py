@@ -11,9 +11,9 @@ import io
 from pathlib import Path
 
 import pytest
-from validate_corpus import MUTATIONS, Csv
 
 from balochistan_events.validation.engine import validate_package
+from validate_corpus import MUTATIONS, Csv
 
 frictionless = pytest.importorskip("frictionless")
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pytest
-from validate_corpus import MUTATIONS
 
 from balochistan_events.reference import geonames as geonames
 from balochistan_events.validation.engine import validate_package
 from balochistan_events.validation.kernels import cycles, edge_bytes, first_rows, key_strings, lookup
 from balochistan_events.validation.problems import Code, Group, codes
 from balochistan_events.validation.rules import RULES
+from validate_corpus import MUTATIONS
 
 DOMAIN = sorted(name for name in MUTATIONS if any(name == r or name.startswith(r + "_") for r in RULES))
 

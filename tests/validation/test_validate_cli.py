@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from validate_corpus import MUTATIONS, Csv
 
 from balochistan_events.cli import cli
+from validate_corpus import MUTATIONS, Csv
 
 LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): (?P<field>[\w+]+): (?:warning: )?(?P<msg>.*) \(rule: (?P<rule>\w+)\)$")
 

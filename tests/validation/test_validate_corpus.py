@@ -3,10 +3,10 @@ line and field, on a copy of the real package with one mutation each (tests/help
 from __future__ import annotations
 
 import pytest
-from validate_corpus import MUTATIONS
 
 from balochistan_events.validation.engine import validate_package
 from balochistan_events.validation.problems import Group, codes
+from validate_corpus import MUTATIONS
 
 # Codes the corpus of copies of the real package cannot reach: hostile input (tests/hostile covers them),
 # a file with no header, and checks made while a row is added (tests/contribute).

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import pytest
-from validate_corpus import Csv, schema_edit
 
 from balochistan_events.validation.engine import validate_package
+from validate_corpus import Csv, schema_edit
 
 
 def header_rules(pkg):
