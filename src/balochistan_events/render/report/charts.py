@@ -34,12 +34,14 @@ def periods(data: ReportData) -> list[list[str]]:
     the counter-operation it provoked fall in one period."""
     ev = data.events
     camps = ev[ev["event_level"] == "campaign"].sort_values(["date_start", "event_id"], kind="stable")
+    starts = camps["date_start"].to_numpy(dtype="datetime64[D]")
+    stops = camps["date_end"].to_numpy(dtype="datetime64[D]")
+    stops = np.where(np.isnat(stops), starts, stops)
     out: list[list[str]] = []
     current: list[str] = []
     end = None
-    for eid, start, stop in zip(camps["event_id"], camps["date_start"], camps["date_end"], strict=True):
-        stop = start if pd.isna(stop) else stop
-        if current and end is not None and not pd.isna(start) and start <= end + pd.Timedelta(days=3):
+    for eid, start, stop in zip(camps["event_id"].to_numpy(dtype=object), starts, stops, strict=True):
+        if current and end is not None and not np.isnat(start) and start <= end + np.timedelta64(3, "D"):
             current.append(str(eid))
             end = max(end, stop)
         else:
@@ -79,28 +81,31 @@ def panel_groups(data: ReportData, exclude: set[tuple[str, str, str]]) -> tuple[
     if c.empty:
         return [], 0
     keys = ["event_id", "claim_type", "subject"]
+    gid = c.groupby(keys, observed=True, sort=False).ngroup().to_numpy()
     g = c.groupby(keys, observed=True, sort=False).agg(n=("claim_id", "size"), k=("claimant_id", "nunique")).reset_index()
-    g = g[[(e, t, s) not in exclude for e, t, s in zip(g["event_id"], g["claim_type"], g["subject"], strict=True)]]
+    g["gid"] = np.arange(len(g))
+    if exclude:
+        trip = zip(*(g[k].to_numpy(dtype=object) for k in keys), strict=True)
+        g = g[[t not in exclude for t in trip]]
     enough = (g["n"] >= MIN_PANEL_CLAIMS) | (g["k"] >= 2)
     if enough.any():
         g = g[enough]
     ev = data.events.set_index("event_id")
     rank = {cid: i for i, (cid, _) in enumerate(data.campaigns)}
-    camp = g["event_id"].map(ev["campaign_id"])
+    camp = g["event_id"].map(ev["campaign_id"]).to_numpy(dtype=object, na_value=None)
     is_camp = g["event_id"].map(ev["event_level"]).eq("campaign")
-    g = g.assign(_r=[rank.get(None if pd.isna(x) else x, len(rank)) for x in camp], _c=(~is_camp).astype(int),
+    g = g.assign(_r=[rank.get(x, len(rank)) for x in camp], _c=(~is_camp).astype(int),
                  _n=np.where(is_camp, 0, -g["n"]), _k=(g["claim_type"] != "killed").astype(int),
-                 _s=g["subject"].map(SUBJECT_RANK).fillna(len(SUBJECT_RANK)))
+                 _s=g["subject"].map(SUBJECT_RANK).astype("float64").fillna(len(SUBJECT_RANK)))
     order = ["_r", "_c", "_n", "event_id", "_k", "_s", "claim_type", "subject"]
     omitted = max(0, len(g) - MAX_PANELS)
     if omitted:
         g = g.assign(_m=-g["n"]).sort_values(["_m"] + order, kind="stable").head(MAX_PANELS)
     g = g.sort_values(order, kind="stable")
-    wanted = pd.MultiIndex.from_frame(g[keys].astype(str))
-    sel = c[pd.MultiIndex.from_frame(c[keys].astype(str)).isin(wanted)]
-    frames = {k: f for k, f in sel.groupby(keys, observed=True, sort=False)}
-    return [(str(e), str(t), str(s), frames[(e, t, s)]) for e, t, s in zip(g["event_id"], g["claim_type"],
-                                                                             g["subject"], strict=True)], omitted
+    sel = c[np.isin(gid, g["gid"].to_numpy())]
+    frames = dict(iter(sel.groupby(gid[np.isin(gid, g["gid"].to_numpy())], sort=False)))
+    return [(str(e), str(t), str(s), frames[i]) for e, t, s, i in zip(g["event_id"], g["claim_type"], g["subject"],
+                                                                         g["gid"], strict=True)], omitted
 
 
 def claimants_of(data: ReportData, g: pd.DataFrame) -> list[str]:

@@ -42,7 +42,7 @@ def _pick(frame: pd.DataFrame, latest: bool) -> pd.DataFrame:
 
 def _figure(data: ReportData, row: Any) -> dict[str, Any]:
     aid = text(row["claimant_id"])
-    tr = text(row["quote_translation"]) if "quote_translation" in row.index else ""
+    tr = text(row.get("quote_translation"))
     return {"claim_id": text(row["claim_id"]), "value": float(row["value_best"]),
             "text": figure_text(row["value_low"], row["value_best"], row["value_high"], row["qualifier"]),
             "who": data.names.get(aid, aid), "colour": data.colours.get(aid, "#555"),
@@ -63,6 +63,7 @@ def comparison(data: ReportData) -> dict[str, Any]:
     all_killed = killed_on_campaigns(data)
     chosen, omitted = _chosen(all_killed)
     killed = all_killed[all_killed["event_id"].isin(chosen)]
+    killed = killed.join(data.claim_text.loc[killed.index])
     highest, latest = _pick(killed, latest=False), _pick(killed, latest=True)
     counts = killed.groupby(["event_id", "subject", "side"]).size()
     ev = data.events.set_index("event_id")

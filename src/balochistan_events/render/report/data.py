@@ -31,7 +31,9 @@ TYPE_PALETTE = ["#0072B2", "#D55E00", "#CC79A7", "#E69F00", "#009E73", "#56B4E9"
 @dataclass
 class ReportData:
     events: pd.DataFrame       # sorted by date; + campaign_id, toll
-    claims: pd.DataFrame       # + side
+    claims: pd.DataFrame       # + side (without the long text: claim_text, same index)
+    event_text: pd.DataFrame   # description, tags (index: events')
+    claim_text: pd.DataFrame   # quote, scope_note, quote_translation if present (index: claims')
     actors: pd.DataFrame
     sources: pd.DataFrame
     descriptor: dict
@@ -44,28 +46,42 @@ class ReportData:
     has_translation: bool
 
 
-def _as_string(frame: pd.DataFrame, cols: tuple[str, ...]) -> None:
+def _plain(frame: pd.DataFrame, cols: tuple[str, ...]) -> pd.DataFrame:
+    """Key columns as plain Python strings (None for missing): the loader's Arrow-backed strings are
+    slow to compare, map and iterate row by row, which the report does on 300k-row tables."""
     for c in cols:
-        if c in frame and not isinstance(frame[c].dtype, pd.CategoricalDtype):
-            frame[c] = frame[c].astype("string")
+        if c in frame and isinstance(frame[c].dtype, pd.StringDtype):
+            frame[c] = pd.Series(frame[c].to_numpy(dtype=object, na_value=None), index=frame.index, dtype=object)
+    return frame
+
+
+def _split(frame: pd.DataFrame, cols: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the frame without the long text columns, those columns): every filter on the first copies
+    less; the text is joined back (by index) for the few rows that show it."""
+    present = [c for c in cols if c in frame]
+    return frame.drop(columns=present), frame[present]
 
 
 def campaign_ids(events: pd.DataFrame) -> pd.Series:
     """Each event's campaign: itself when a campaign row, else the first campaign up its parent links
     (at most 16 hops: cycles and dangling links give no campaign)."""
-    level = events["event_level"].astype("string")
-    parent = pd.Series(events["parent_event_id"].astype("string").to_numpy(),
-                       index=events["event_id"].astype("string").to_numpy()).groupby(level=0).first()
-    is_camp = set(events.loc[level == "campaign", "event_id"].astype("string"))
-    out = pd.Series(pd.NA, index=events.index, dtype="string")
-    cur = events["event_id"].astype("string")
-    for _ in range(16):
-        hit = cur.isin(is_camp) & out.isna()
-        out[hit] = cur[hit]
-        cur = cur.map(parent).astype("string")
-        if cur.isna().all():
-            break
-    return out
+    ids = events["event_id"].to_numpy(dtype=object, na_value=None)
+    parents = events["parent_event_id"].to_numpy(dtype=object, na_value=None)
+    parent: dict[Any, Any] = {}
+    for e, p in zip(ids, parents, strict=True):
+        parent.setdefault(e, p)
+    camps = set(ids[(events["event_level"] == "campaign").to_numpy(dtype=bool, na_value=False)])
+    found: dict[Any, Any] = {}
+
+    def up(e: Any) -> Any:
+        for _ in range(16):
+            if e is None or e in camps:
+                return e
+            e = parent.get(e)
+        return None
+
+    out = [found.setdefault(e, up(e)) if e not in found else found[e] for e in ids]
+    return pd.Series(out, index=events.index, dtype=object)
 
 
 def _colours(claims: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
@@ -73,7 +89,7 @@ def _colours(claims: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
     counts = claims.loc[claims["value_best"].notna(), "claimant_id"].value_counts()
     colours, sides = {}, {}
     for side in SIDE_ORDER:
-        ids = sorted(set(claims.loc[claims["side"] == side, "claimant_id"].dropna()),
+        ids = sorted(set(claims.loc[claims["side"] == side, "claimant_id"].dropna().unique()),
                      key=lambda a: (-int(counts.get(a, 0)), a))
         palette = SIDE_PALETTES[side]
         for i, aid in enumerate(ids):
@@ -83,13 +99,14 @@ def _colours(claims: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def prepare(ds: Any) -> ReportData:
-    events, claims = ds["events"].copy(), ds["claims"].copy()
+    ev = ds["events"]
+    ev = ev.iloc[np.lexsort((ev["event_id"].to_numpy(dtype=object, na_value=""), ev["date_start"].to_numpy()))]
+    events, event_text = _split(ev.reset_index(drop=True), ("description", "tags", "notes"))
+    events = _plain(events, ("event_id", "parent_event_id", "title", "location", "admin2"))
+    claims, claim_text = _split(ds["claims"], ("quote", "scope_note", "quote_translation", "notes"))
+    claims = _plain(claims, ("claim_id", "event_id", "source_id", "claimant_id"))
     actors, sources = ds["actors"], ds["sources"]
-    _as_string(events, ("event_id", "parent_event_id", "event_level", "event_type", "sub_event_type",
-                        "geo_precision", "verification", "date_precision"))
-    _as_string(claims, ("event_id", "claimant_id", "claim_type", "subject", "qualifier"))
     events["campaign_id"] = campaign_ids(events)
-    events = events.sort_values(["date_start", "event_id"], kind="stable").reset_index(drop=True)
     camp_rows = events[events["event_level"] == "campaign"].iloc[::-1]
     campaigns: list[tuple[str | None, str]] = [(str(c), text(t)) for c, t in zip(camp_rows["event_id"],
                                                                                camp_rows["title"], strict=True)]
@@ -100,7 +117,7 @@ def prepare(ds: Any) -> ReportData:
     for aid, name in zip(actors["actor_id"], actors["name"], strict=False):
         names.setdefault(str(aid), text(name) or str(aid))
     side_map = claimant_sides(actors) if len(actors) else pd.Series(dtype="string")
-    claims["side"] = claims["claimant_id"].map(side_map).fillna("independent").astype("string")
+    claims["side"] = claims["claimant_id"].map(side_map.to_dict()).fillna("independent").astype(object)
     colours, sides = _colours(claims)
     for aid, side in side_map.items():
         sides.setdefault(str(aid), str(side))
@@ -117,8 +134,8 @@ def prepare(ds: Any) -> ReportData:
     cats = (list(etype.cat.categories) if isinstance(etype.dtype, pd.CategoricalDtype)
             else sorted(etype.dropna().astype(str).unique()))
     type_colours = {str(t): TYPE_PALETTE[i % len(TYPE_PALETTE)] for i, t in enumerate(cats)}
-    has_tr = "quote_translation" in claims and bool(claims["quote_translation"].notna().any())
-    return ReportData(events, claims, actors, sources, dict(ds.descriptor), names, colours, sides, kinds,
+    has_tr = "quote_translation" in claim_text and bool(claim_text["quote_translation"].notna().any())
+    return ReportData(events, claims, event_text, claim_text, actors, sources, dict(ds.descriptor), names, colours, sides, kinds,
                       type_colours, campaigns, has_tr)
 
 

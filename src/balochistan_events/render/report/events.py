@@ -52,6 +52,7 @@ def _claim(data: ReportData, c: dict[str, Any], sources: dict[str, dict[str, str
 
 def _claims_by_event(data: ReportData, ids: pd.Series) -> dict[str, list[dict[str, Any]]]:
     cl = data.claims[data.claims["event_id"].isin(ids)]
+    cl = cl.join(data.claim_text.loc[cl.index])
     ctype = cl["claim_type"]
     codes = (ctype.cat.codes if isinstance(ctype.dtype, pd.CategoricalDtype) else ctype.astype("category").cat.codes)
     cl = cl.assign(_f=cl["value_best"].isna().astype("int64"), _k=(ctype != "killed").astype("int64"),
@@ -91,6 +92,7 @@ def _event(data: ReportData, row: dict[str, Any], claims: list[dict[str, Any]]) 
 
 def events_context(data: ReportData, first: list[str]) -> dict[str, Any]:
     listed = listed_events(data, first)
+    listed = listed.join(data.event_text.loc[listed.index])
     by_event = _claims_by_event(data, listed["event_id"])
     ordered = listed.assign(_c=(listed["event_id"] != listed["campaign_id"]).astype(int))
     ordered = ordered.sort_values(["_c", "date_start", "event_id"], kind="stable")

@@ -128,8 +128,8 @@ def _overview_svg(data: ReportData, table: pd.DataFrame, span: tuple[float, floa
     return str(cv)
 
 
-def campaign_timeline(data: ReportData, cid: str | None, title: str, uid: str) -> dict[str, Any] | None:
-    ev = data.events
+def campaign_timeline(ev: pd.DataFrame, data: ReportData, cid: str | None, title: str, uid: str) -> dict[str, Any] | None:
+    """Incidents of one campaign by day (ev: the events, or a part holding that campaign's)."""
     inc = ev[(ev["event_level"] == "incident") & ev["date_start"].notna() &
              (ev["campaign_id"].isna() if cid is None else ev["campaign_id"] == cid)]
     if inc.empty:
@@ -170,10 +170,11 @@ def timelines(data: ReportData) -> dict[str, Any]:
     size = {(None if pd.isna(k) else str(k)): int(v) for k, v in sizes.items()}
     ranked = sorted((cid for cid, _ in data.campaigns if size.get(cid)), key=lambda c: (-size[c], str(c)))
     drawn = set(ranked[:MAX_TIMELINES])
+    sub = data.events[data.events["campaign_id"].isin([c for c in drawn if c is not None]) | data.events["campaign_id"].isna()]
     charts = []
     for n, (cid, title) in enumerate(data.campaigns):
         if cid in drawn:
-            t = campaign_timeline(data, cid, title, f"tl{n}")
+            t = campaign_timeline(sub, data, cid, title, f"tl{n}")
             if t is not None:
                 charts.append(t)
     left_out = max(0, len(ranked) - MAX_TIMELINES)
