@@ -240,7 +240,7 @@ def map_svg(data: ReportData, pts: pd.DataFrame, width: float, fs: float, uid: s
         obstacles = [(x - r * 0.8, y - r * 0.8, x + r * 0.8, y + r * 0.8) for _, x, y, r in places]
     _place_labels(cv, v, places, fs, MAX_MAP_LABELS if width > 500 else MAX_MAP_LABELS // 2, obstacles)
     _scale_bar(cv, v, fs)
-    cv.text(v.width - 4, v.height - 4, ATTRIBUTION + "; de facto borders", 8.5 * fs, "end", "#555",
+    cv.text(v.width - 4, v.height - 4, ATTRIBUTION + "; de facto borders", 9.5 * fs, "end", "#555",
             ' paint-order="stroke" stroke="#fff" stroke-width="2.5"')
     return str(cv), legend
 

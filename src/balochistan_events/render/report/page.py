@@ -75,5 +75,8 @@ def render_page(data: ReportData, when: dt.date, sections: dict[str, Any]) -> st
     csp = (f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-{digest}'; "
            "base-uri 'none'; form-action 'none'")
     template = environment().get_template("page.html.j2")
-    return template.render(csp=csp, css=static("report.css"), script=script, head=header_context(data, when),
+    from markupsafe import Markup
+
+    return template.render(csp=Markup(csp),   # our own text, with quotes the attribute must keep
+                           css=static("report.css"), script=script, head=header_context(data, when),
                            totals=claimant_totals(data), **sections)

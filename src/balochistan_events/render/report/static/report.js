@@ -29,7 +29,7 @@
   }
   [q, from, to].forEach(function (el) { el.addEventListener('input', apply); });
   [camp, side, type, from, to].forEach(function (el) { el.addEventListener('change', apply); });
-  $('reset').addEventListener('click', function () { form.reset(); apply(); });
+  $('clear').addEventListener('click', function () { form.reset(); apply(); });
   var open = false;
   expand.addEventListener('click', function () {
     open = !open;
