@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from report_fixture import HOSTILE_ACTOR, HOSTILE_QUOTE, URDU_QUOTE, URDU_TRANSLATION, add_translations, write_fixture
 
 from balochistan_events.cli import cli
 from balochistan_events.package.summary import SIDES
@@ -26,7 +27,6 @@ from balochistan_events.render.report import charts, events, timeline
 from balochistan_events.render.report import map as report_map
 from balochistan_events.render.report.data import prepare, report_date
 from conftest import require_tool
-from report_fixture import HOSTILE_ACTOR, HOSTILE_QUOTE, URDU_QUOTE, URDU_TRANSLATION, add_translations, write_fixture
 
 DATE = "2026-02-10"
 
@@ -281,7 +281,7 @@ def test_at_scale_the_detail_is_capped_and_the_map_shows_density(pkg, monkeypatc
 
 
 def test_the_templates_and_assets_ship_as_package_data(root):
-    import tomllib
+    tomllib = pytest.importorskip("tomllib")
 
     conf = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
     patterns = conf["tool"]["setuptools"]["package-data"]["balochistan_events.render.report"]
@@ -326,7 +326,7 @@ class Browser:
         exe = require_tool("chromium")
         profile = tmp / "profile"
         profile.mkdir()
-        self.log = open(tmp / "chromium.log", "wb")
+        self.log = open(tmp / "chromium.log", "wb")  # noqa: SIM115 (closed in close())
         self.proc = subprocess.Popen(
             [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--no-default-browser-check", "--disable-background-networking", "--disable-component-update",
@@ -546,7 +546,8 @@ def test_report_in_headless_chromium(browser, page, pkg, tmp_path, width, height
                            ({"fside": "independent"}, {"side": "independent"}),
                            ({"ftype": "occurred"}, {"ctype": "occurred"}),
                            ({"ffrom": "2026-02-02", "fto": "2026-02-03"}, {"start": "2026-02-02", "end": "2026-02-03"}),
-                           ({"fcamp": "EV-2026-0001", "fside": "armed_group"}, {"campaign": "EV-2026-0001", "side": "armed_group"})):
+                           ({"fcamp": "EV-2026-0001", "fside": "armed_group"},
+                            {"campaign": "EV-2026-0001", "side": "armed_group"})):
         n = set_filters(browser, **values)
         assert n == expected_visible(pkg, **expect), values
         assert 0 < n < total, values

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from balochistan_events.render.report.data import SIDE_ORDER, ReportData, day_numbers
+from balochistan_events.render.report.data import SIDE_ORDER, ReportData, day_numbers, objects
 from balochistan_events.render.report.svg import Canvas, date_ticks, nice_ticks, tick_label
 from balochistan_events.render.report.wording import figure_text, human, iso, short_figure, text
 
@@ -92,7 +92,7 @@ def panel_groups(data: ReportData, exclude: set[tuple[str, str, str]]) -> tuple[
         g = g[enough]
     ev = data.events.set_index("event_id")
     rank = {cid: i for i, (cid, _) in enumerate(data.campaigns)}
-    camp = g["event_id"].map(ev["campaign_id"]).to_numpy(dtype=object, na_value=None)
+    camp = objects(g["event_id"].map(ev["campaign_id"]))
     is_camp = g["event_id"].map(ev["event_level"]).eq("campaign")
     g = g.assign(_r=[rank.get(x, len(rank)) for x in camp], _c=(~is_camp).astype(int),
                  _n=np.where(is_camp, 0, -g["n"]), _k=(g["claim_type"] != "killed").astype(int),
@@ -127,7 +127,8 @@ def _series(cv: Canvas, data: ReportData, s: pd.DataFrame, aid: str, xy: Any, of
         for i in range(1, len(udays)):
             pts += [(x_of(udays[i]) + off, y_of(running[i - 1])), (x_of(udays[i]) + off, y_of(running[i]))]
         cv.path(pts, stroke=colour, width=1.6, extra=' stroke-opacity="0.6"')
-    for row, d in zip(s.itertuples(index=False), days, strict=True):
+    rows: Any = s.itertuples(index=False)
+    for row, d in zip(rows, days, strict=True):
         lo, hi = row.value_low, row.value_high
         x = x_of(d) + off
         if not pd.isna(lo) and not pd.isna(hi) and lo < hi:

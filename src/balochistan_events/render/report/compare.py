@@ -64,7 +64,8 @@ def comparison(data: ReportData) -> dict[str, Any]:
     chosen, omitted = _chosen(all_killed)
     killed = all_killed[all_killed["event_id"].isin(chosen)]
     killed = killed.join(data.claim_text.loc[killed.index])
-    highest, latest = _pick(killed, latest=False), _pick(killed, latest=True)
+    highest: Any = _pick(killed, latest=False)
+    latest: Any = _pick(killed, latest=True)
     counts = killed.groupby(["event_id", "subject", "side"]).size()
     ev = data.events.set_index("event_id")
     out = []

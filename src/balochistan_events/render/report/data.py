@@ -46,12 +46,17 @@ class ReportData:
     has_translation: bool
 
 
+def objects(col: Any) -> Any:
+    """A column as a NumPy array of Python objects, None for missing."""
+    return col.to_numpy(dtype=object, na_value=None)
+
+
 def _plain(frame: pd.DataFrame, cols: tuple[str, ...]) -> pd.DataFrame:
     """Key columns as plain Python strings (None for missing): the loader's Arrow-backed strings are
     slow to compare, map and iterate row by row, which the report does on 300k-row tables."""
     for c in cols:
         if c in frame and isinstance(frame[c].dtype, pd.StringDtype):
-            frame[c] = pd.Series(frame[c].to_numpy(dtype=object, na_value=None), index=frame.index, dtype=object)
+            frame[c] = pd.Series(objects(frame[c]), index=frame.index).astype(object)
     return frame
 
 
@@ -65,8 +70,7 @@ def _split(frame: pd.DataFrame, cols: tuple[str, ...]) -> tuple[pd.DataFrame, pd
 def campaign_ids(events: pd.DataFrame) -> pd.Series:
     """Each event's campaign: itself when a campaign row, else the first campaign up its parent links
     (at most 16 hops: cycles and dangling links give no campaign)."""
-    ids = events["event_id"].to_numpy(dtype=object, na_value=None)
-    parents = events["parent_event_id"].to_numpy(dtype=object, na_value=None)
+    ids, parents = objects(events["event_id"]), objects(events["parent_event_id"])
     parent: dict[Any, Any] = {}
     for e, p in zip(ids, parents, strict=True):
         parent.setdefault(e, p)
@@ -122,7 +126,7 @@ def prepare(ds: Any) -> ReportData:
     for aid, side in side_map.items():
         sides.setdefault(str(aid), str(side))
 
-    kinds = {}
+    kinds: dict[str, str] = {}
     for aid, atype in zip(actors["actor_id"], actors["actor_type"].astype("string"), strict=False):
         side = sides.get(str(aid), "independent")
         kinds.setdefault(str(aid), SIDE_WORDS[side] if side != "independent" else human(atype))

@@ -37,7 +37,7 @@ def _sources(data: ReportData) -> dict[str, dict[str, str]]:
     return out
 
 
-def _claim(data: ReportData, c: dict[str, Any], sources: dict[str, dict[str, str]]) -> dict[str, Any]:
+def _claim(data: ReportData, c: dict[Any, Any], sources: dict[str, dict[str, str]]) -> dict[str, Any]:
     aid = text(c["claimant_id"])
     sid = text(c["source_id"])
     src = sources.get(sid, {"label": sid, "url": "", "tip": "", "lang": ""})
@@ -50,7 +50,7 @@ def _claim(data: ReportData, c: dict[str, Any], sources: dict[str, dict[str, str
             "lang": lang if lang and not lang.lower().startswith("en") else ""}
 
 
-def _claims_by_event(data: ReportData, ids: pd.Series) -> dict[str, list[dict[str, Any]]]:
+def _claims_by_event(data: ReportData, ids: pd.Series) -> dict[str, list[dict[Any, Any]]]:
     cl = data.claims[data.claims["event_id"].isin(ids)]
     cl = cl.join(data.claim_text.loc[cl.index])
     ctype = cl["claim_type"]
@@ -59,13 +59,13 @@ def _claims_by_event(data: ReportData, ids: pd.Series) -> dict[str, list[dict[st
                    _t=codes.astype("int64"))
     cl = cl.sort_values(["event_id", "_f", "_k", "_t", "subject", "claim_date", "claim_id"], kind="stable")
     sources = _sources(data)
-    out: dict[str, list[dict[str, Any]]] = {}
+    out: dict[str, list[dict[Any, Any]]] = {}
     for c in cl.to_dict("records"):
         out.setdefault(str(c["event_id"]), []).append(c | {"_ctx": _claim(data, c, sources)})
     return out
 
 
-def _groups(claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _groups(claims: list[dict[Any, Any]]) -> list[dict[str, Any]]:
     """Claims grouped under 'Killed · militants'-style headings, in their sorted order."""
     groups: list[dict[str, Any]] = []
     for c in claims:
@@ -77,7 +77,7 @@ def _groups(claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return groups
 
 
-def _event(data: ReportData, row: dict[str, Any], claims: list[dict[str, Any]]) -> dict[str, Any]:
+def _event(data: ReportData, row: dict[Any, Any], claims: list[dict[Any, Any]]) -> dict[str, Any]:
     place = ", ".join(x for x in (text(row["location"]), text(row["admin2"])) if x)
     etype = text(row["event_type"])
     return {"id": text(row["event_id"]), "level": text(row["event_level"]), "title": text(row["title"]),

@@ -197,7 +197,10 @@ def density_classes(counts: np.ndarray) -> list[int]:
     return bounds[: len(DENSITY)]
 
 
-def _density(cv: Canvas, pts: pd.DataFrame, v: View, fs: float) -> tuple[list[tuple[str, float, float, float]], list[dict[str, str]]]:
+Place = tuple[str, float, float, float]     # name, x, y, radius of its mark
+
+
+def _density(cv: Canvas, pts: pd.DataFrame, v: View, fs: float) -> tuple[list[Place], list[dict[str, str]]]:
     lon, lat = pts["longitude"].to_numpy(dtype="float64"), pts["latitude"].to_numpy(dtype="float64")
     gx, gy = np.floor(lon / CELL_DEG).astype(np.int64), np.floor(lat / CELL_DEG).astype(np.int64)
     cells = pd.DataFrame({"gx": gx, "gy": gy}).value_counts().sort_index()
@@ -223,7 +226,8 @@ def _density(cv: Canvas, pts: pd.DataFrame, v: View, fs: float) -> tuple[list[tu
     return places, legend
 
 
-def map_svg(data: ReportData, pts: pd.DataFrame, width: float, fs: float, uid: str, density: bool) -> tuple[str, list[dict[str, str]]]:
+def map_svg(data: ReportData, pts: pd.DataFrame, width: float, fs: float, uid: str,
+            density: bool) -> tuple[str, list[dict[str, str]]]:
     from balochistan_events.reference.basemap import ATTRIBUTION
 
     lon, lat = pts["longitude"].to_numpy(dtype="float64"), pts["latitude"].to_numpy(dtype="float64")

@@ -64,7 +64,8 @@ def claimant_totals(data: ReportData) -> list[dict[str, Any]]:
     g = cl.groupby("claimant_id", observed=True).agg(claims=("claim_id", "size"), figures=("value_best", "count"),
                                                     events=("event_id", "nunique"))
     g = g.sort_values(["claims", "figures"], ascending=False, kind="stable").head(25)
-    return [{"who": data.names.get(str(a), str(a)), "kind": data.kinds.get(str(a), ""), "colour": data.colours.get(str(a), "#555"),
+    return [{"who": data.names.get(str(a), str(a)), "kind": data.kinds.get(str(a), ""),
+             "colour": data.colours.get(str(a), "#555"),
              "claims": f"{int(r['claims']):,}", "figures": f"{int(r['figures']):,}", "events": f"{int(r['events']):,}"}
             for a, r in g.iterrows()]
 

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from balochistan_events.render.report.data import ReportData, day_numbers
+from balochistan_events.render.report.data import ReportData, day_numbers, objects
 from balochistan_events.render.report.svg import Canvas, date_ticks, nice_ticks, tick_label
 from balochistan_events.render.report.wording import date_span, plural, short_title, text
 
@@ -68,7 +68,8 @@ def _bands(cv: Canvas, data: ReportData, x_of: Any, top: float) -> None:
         label = short_title(text(title))
         lane = next((i for i in range(LANES) if ends[i] < x0), None)
         y = top + 16 * (lane if lane is not None else LANES - 1)
-        cv.rect(x0, y + 8, x1 - x0, 5, "#6b6b6b", tip=f"{text(title)} ({date_span(*(EPOCH + dt.timedelta(days=int(v)) for v in (d0, d1)))})")
+        when = date_span(EPOCH + dt.timedelta(days=int(d0)), EPOCH + dt.timedelta(days=int(d1)))
+        cv.rect(x0, y + 8, x1 - x0, 5, "#6b6b6b", tip=f"{text(title)} ({when})")
         if lane is not None:
             label_w = 6.2 * len(label[:40])
             right = x0 + label_w > cv.width - 4          # near the right edge: the label ends at the band's end
@@ -156,7 +157,7 @@ def campaign_timeline(ev: pd.DataFrame, data: ReportData, cid: str | None, title
     _bars(cv, table, data.type_colours, lambda d: x_of(d + 0.1), y_of, day_w * 0.8, "Day")
     totals = table.sum(axis=1)
     if len(totals) <= 40:
-        for d, n in totals.items():
+        for d, n in zip(totals.index.to_numpy(dtype="float64"), totals.to_numpy(), strict=True):
             cv.text(x_of(float(d) + 0.5), y_of(float(n)) - 3, str(int(n)), 9.5, "middle", "#333")
     rows = [{"day": (EPOCH + dt.timedelta(days=int(d))).isoformat(),
              "counts": ", ".join(f"{int(v)} {t}" for t, v in table.loc[d].items() if v)} for d in table.index]
@@ -167,7 +168,8 @@ def campaign_timeline(ev: pd.DataFrame, data: ReportData, cid: str | None, title
 def timelines(data: ReportData) -> dict[str, Any]:
     inc = data.events[data.events["event_level"] == "incident"]
     sizes = inc["campaign_id"].value_counts(dropna=False)
-    size = {(None if pd.isna(k) else str(k)): int(v) for k, v in sizes.items()}
+    keys = objects(pd.Series(sizes.index))
+    size = {(None if k is None else str(k)): int(v) for k, v in zip(keys, sizes.to_numpy(), strict=True)}
     ranked = sorted((cid for cid, _ in data.campaigns if size.get(cid)), key=lambda c: (-size[c], str(c)))
     drawn = set(ranked[:MAX_TIMELINES])
     sub = data.events[data.events["campaign_id"].isin([c for c in drawn if c is not None]) | data.events["campaign_id"].isna()]
