@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from balochistan_events.render.report.data import SIDE_ORDER, ReportData, day_numbers, objects
+from balochistan_events.render.report.data import SIDE_ORDER, ReportData, day_numbers
 from balochistan_events.render.report.svg import Canvas, date_ticks, nice_ticks, tick_label
 from balochistan_events.render.report.wording import figure_text, human, iso, short_figure, text
 
@@ -75,37 +75,42 @@ def headline(data: ReportData) -> list[tuple[str, str, pd.DataFrame]]:
 
 def panel_groups(data: ReportData, exclude: set[tuple[str, str, str]]) -> tuple[list[tuple[str, str, str, pd.DataFrame]], int]:
     """[(event_id, claim_type, subject, frame)] for the panels in display order, and how many groups
-    were left out by MAX_PANELS (the best-documented are kept). Vectorised: at 100k events there
-    are hundreds of thousands of groups."""
+    were left out by MAX_PANELS: the best-documented are kept (ties: the first in the claims file).
+    Vectorised: at 100k events there are hundreds of thousands of groups."""
     c = data.claims[data.claims["value_best"].notna()]
     if c.empty:
         return [], 0
     keys = ["event_id", "claim_type", "subject"]
-    gid = c.groupby(keys, observed=True, sort=False).ngroup().to_numpy()
-    g = c.groupby(keys, observed=True, sort=False).agg(n=("claim_id", "size"), k=("claimant_id", "nunique")).reset_index()
-    g["gid"] = np.arange(len(g))
+    gid = c.groupby(keys, observed=True, sort=False).ngroup().to_numpy().astype(np.int64)
+    _, first = np.unique(gid, return_index=True)
+    who = pd.factorize(c["claimant_id"])[0].astype(np.int64) + 1          # 0: no claimant
+    pairs = pd.unique(gid * (int(who.max()) + 1) + who)
+    g = c.iloc[first][keys].reset_index(drop=True)
+    g = g.assign(n=np.bincount(gid), k=np.bincount(pairs // (int(who.max()) + 1), minlength=len(first)),
+                 gid=np.arange(len(first)))
     if exclude:
         trip = zip(*(g[k].to_numpy(dtype=object) for k in keys), strict=True)
         g = g[[t not in exclude for t in trip]]
     enough = (g["n"] >= MIN_PANEL_CLAIMS) | (g["k"] >= 2)
     if enough.any():
         g = g[enough]
-    ev = data.events.set_index("event_id")
-    rank = {cid: i for i, (cid, _) in enumerate(data.campaigns)}
-    camp = objects(g["event_id"].map(ev["campaign_id"]))
-    is_camp = g["event_id"].map(ev["event_level"]).eq("campaign")
-    g = g.assign(_r=[rank.get(x, len(rank)) for x in camp], _c=(~is_camp).astype(int),
-                 _n=np.where(is_camp, 0, -g["n"]), _k=(g["claim_type"] != "killed").astype(int),
-                 _s=g["subject"].map(SUBJECT_RANK).astype("float64").fillna(len(SUBJECT_RANK)))
-    order = ["_r", "_c", "_n", "event_id", "_k", "_s", "claim_type", "subject"]
     omitted = max(0, len(g) - MAX_PANELS)
     if omitted:
-        g = g.assign(_m=-g["n"]).sort_values(["_m"] + order, kind="stable").head(MAX_PANELS)
-    g = g.sort_values(order, kind="stable")
-    sel = c[np.isin(gid, g["gid"].to_numpy())]
-    frames = dict(iter(sel.groupby(gid[np.isin(gid, g["gid"].to_numpy())], sort=False)))
-    return [(str(e), str(t), str(s), frames[i]) for e, t, s, i in zip(g["event_id"], g["claim_type"], g["subject"],
-                                                                         g["gid"], strict=True)], omitted
+        g = g.iloc[np.argsort(-g["n"].to_numpy(), kind="stable")[:MAX_PANELS]]
+    ev = data.events.set_index("event_id")
+    rank = {cid: i for i, (cid, _) in enumerate(data.campaigns)}
+
+    def order(row: Any) -> tuple:
+        eid, ctype, subject = str(row.event_id), str(row.claim_type), str(row.subject)
+        is_camp = eid in ev.index and ev.at[eid, "event_level"] == "campaign"
+        cid: Any = ev.at[eid, "campaign_id"] if eid in ev.index else None
+        return (rank.get(cid, len(rank)), 0 if is_camp else 1, 0 if is_camp else -int(row.n), eid,
+                0 if ctype == "killed" else 1, SUBJECT_RANK.get(subject, len(SUBJECT_RANK)), ctype, subject)
+
+    chosen: Any = sorted(g.itertuples(index=False), key=order)
+    wanted = np.isin(gid, [r.gid for r in chosen])
+    frames = dict(iter(c[wanted].groupby(gid[wanted], sort=False)))
+    return [(str(r.event_id), str(r.claim_type), str(r.subject), frames[r.gid]) for r in chosen], omitted
 
 
 def claimants_of(data: ReportData, g: pd.DataFrame) -> list[str]:

@@ -108,7 +108,7 @@ def prepare(ds: Any) -> ReportData:
     events, event_text = _split(ev.reset_index(drop=True), ("description", "tags", "notes"))
     events = _plain(events, ("event_id", "parent_event_id", "title", "location", "admin2"))
     claims, claim_text = _split(ds["claims"], ("quote", "scope_note", "quote_translation", "notes"))
-    claims = _plain(claims, ("claim_id", "event_id", "source_id", "claimant_id"))
+    claims = _plain(claims, ("event_id", "claimant_id"))
     actors, sources = ds["actors"], ds["sources"]
     events["campaign_id"] = campaign_ids(events)
     camp_rows = events[events["event_level"] == "campaign"].iloc[::-1]

@@ -12,7 +12,7 @@ import pandas as pd
 from balochistan_events.render.report.data import SIDE_ORDER, SIDE_WORDS, ReportData
 from balochistan_events.render.report.wording import date_span, figure_text, human, iso, safe_url, text
 
-MAX_EVENT_DETAIL = 1000
+MAX_EVENT_DETAIL = 500
 
 
 def listed_events(data: ReportData, first: list[str]) -> pd.DataFrame:

@@ -265,6 +265,9 @@ def map_context(data: ReportData) -> dict[str, Any] | None:
     rows = [{"place": str(p), "n": int(r["n"]), "toll": "" if pd.isna(r["toll"]) else str(int(r["toll"]))}
             for p, r in places.iterrows()]
     types = [t for t in data.type_colours if (pts["event_type"] == t).any()]
+    tolls = pts["toll"].to_numpy(dtype="float64")
+    biggest = int(np.nanmax(tolls)) if np.isfinite(tolls).any() else 0
     return {"wide": wide, "narrow": narrow, "density": density, "points": len(pts), "density_legend": legend,
             "type_legend": [{"label": t, "colour": data.type_colours[t]} for t in types], "rows": rows,
-            "places": int(pts["location"].nunique()), "max_points": MAX_MAP_POINTS, "cell": CELL_DEG}
+            "places": int(pts["location"].nunique()), "max_points": MAX_MAP_POINTS, "cell": CELL_DEG,
+            "biggest": biggest}
