@@ -4,6 +4,7 @@ figure so far as a step line labelled at its end. Which panels are drawn: the 'p
 period's campaigns, militants and security forces killed) and up to MAX_PANELS more."""
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -11,7 +12,7 @@ import pandas as pd
 
 from balochistan_events.render.report.data import SIDE_ORDER, ReportData, day_numbers
 from balochistan_events.render.report.svg import Canvas, date_ticks, nice_ticks, tick_label
-from balochistan_events.render.report.wording import figure_text, human, iso, short_figure, text
+from balochistan_events.render.report.wording import as_int, figure_text, human, iso, short_figure, text
 
 MAX_PANELS = 30          # figures-over-time panels; the rest stay in the table
 MIN_PANEL_CLAIMS = 3     # a panel needs this many figures, or figures from two claimants (else: any)
@@ -118,43 +119,59 @@ def claimants_of(data: ReportData, g: pd.DataFrame) -> list[str]:
                   key=lambda a: (SIDE_ORDER.index(data.sides.get(a, "independent")), a))
 
 
-def _series(cv: Canvas, data: ReportData, s: pd.DataFrame, aid: str, xy: Any, off: float) -> tuple[float, float, str]:
+COLS = ["claim_id", "claimant_id", "claim_date", "value_low", "value_best", "value_high", "qualifier"]
+EPOCH = pd.Timestamp(0)
+
+
+def records(g: pd.DataFrame) -> list[dict[str, Any]]:
+    """A panel's claims as plain dicts in date order, each with its day number and numbers as int or
+    None: drawing works on these (pandas per claimant and per row costs more than the drawing)."""
+    g = g.sort_values(["claim_date", "claim_id"], kind="stable")[COLS]
+    out: list[dict[str, Any]] = []
+    for r in g.to_dict("records"):
+        r["day"] = (r["claim_date"] - EPOCH) / pd.Timedelta(days=1)
+        for k in ("value_low", "value_best", "value_high"):
+            r[k] = as_int(r[k])
+        r["qualifier"], r["claimant_id"], r["claim_id"] = text(r["qualifier"]), text(r["claimant_id"]), text(r["claim_id"])
+        out.append({str(k): v for k, v in r.items()})
+    return out
+
+
+def _series(cv: Canvas, data: ReportData, s: list[dict[str, Any]], aid: str, xy: Any, off: float) -> tuple[float, float, str]:
     """One claimant's markers, ranges and step line; returns its end label (x, y, text)."""
     x_of, y_of = xy
     colour = data.colours.get(aid, "#444")
     name = data.names.get(aid, aid)
-    days = day_numbers(s["claim_date"])
-    best = s["value_best"].astype("float64").to_numpy()
-    udays = np.unique(days)
-    running = np.maximum.accumulate(np.array([best[days == d].max() for d in udays]))
+    day_max: dict[float, int] = {}
+    for r in s:
+        day_max[r["day"]] = max(day_max.get(r["day"], r["value_best"]), r["value_best"])
+    udays = sorted(day_max)
+    running = list(itertools.accumulate((day_max[d] for d in udays), max))
     if len(udays) > 1:
         pts = [(x_of(udays[0]) + off, y_of(running[0]))]
         for i in range(1, len(udays)):
             pts += [(x_of(udays[i]) + off, y_of(running[i - 1])), (x_of(udays[i]) + off, y_of(running[i]))]
         cv.path(pts, stroke=colour, width=1.6, extra=' stroke-opacity="0.6"')
-    rows: Any = s.itertuples(index=False)
-    for row, d in zip(rows, days, strict=True):
-        lo, hi = row.value_low, row.value_high
-        x = x_of(d) + off
-        if not pd.isna(lo) and not pd.isna(hi) and lo < hi:
-            cv.line(x, y_of(float(lo)), x, y_of(float(hi)), colour, 2.6, ' stroke-opacity="0.45"')
-        shape, filled = marker_shape(text(row.qualifier) or "exact")
-        tip = f"{name}, {iso(row.claim_date)}: {figure_text(lo, row.value_best, hi, row.qualifier)} ({row.claim_id})"
-        cv.marker(x, y_of(float(row.value_best)), shape, colour, filled, tip=tip)
-    top = s.iloc[int(np.argmax(best))]
+    for r in s:
+        lo, best, hi = r["value_low"], r["value_best"], r["value_high"]
+        x = x_of(r["day"]) + off
+        if lo is not None and hi is not None and lo < hi:
+            cv.line(x, y_of(lo), x, y_of(hi), colour, 2.6, ' stroke-opacity="0.45"')
+        shape, filled = marker_shape(r["qualifier"] or "exact")
+        tip = f"{name}, {iso(r['claim_date'])}: {figure_text(lo, best, hi, r['qualifier'])} ({r['claim_id']})"
+        cv.marker(x, y_of(best), shape, colour, filled, tip=tip)
+    top = max(s, key=lambda r: r["value_best"])          # the first claim stating the highest figure
     label = short_figure(top["value_low"], top["value_best"], top["value_high"], top["qualifier"])
     return x_of(udays[-1]) + off + 6, y_of(running[-1]), label
 
 
-def claims_svg(data: ReportData, g: pd.DataFrame, claimants: list[str], uid: str, label: str,
+def claims_svg(data: ReportData, recs: list[dict[str, Any]], claimants: list[str], uid: str, label: str,
                span: tuple[float, float] | None = None, ymax: float | None = None) -> str:
     """One panel as an <svg>; span (day numbers) and ymax put several panels on one scale."""
-    g = g.sort_values(["claim_date", "claim_id"], kind="stable")
-    days = day_numbers(g["claim_date"])
-    d0, d1 = span or (float(np.nanmin(days)), float(np.nanmax(days)))
+    d0, d1 = span or (min(r["day"] for r in recs), max(r["day"] for r in recs))
     pad = 1.0 if d0 == d1 else (d1 - d0) * 0.08 + 0.3
     lo_d, hi_d = d0 - pad, d1 + pad
-    top = ymax if ymax is not None else float(pd.concat([g["value_high"], g["value_best"]]).dropna().max())
+    top = ymax if ymax is not None else float(max(max(r["value_best"], r["value_high"] or 0) for r in recs))
     ticks = nice_ticks(top * 1.08)
 
     def x_of(d: float) -> float:
@@ -175,8 +192,8 @@ def claims_svg(data: ReportData, g: pd.DataFrame, claimants: list[str], uid: str
     step = min(5.0, 30.0 / max(n, 1))
     labels = []
     for k, aid in enumerate(claimants):
-        s = g[g["claimant_id"] == aid]
-        if not s.empty:
+        s = [r for r in recs if r["claimant_id"] == aid]
+        if s:
             x, y, lab = _series(cv, data, s, aid, (x_of, y_of), (k - (n - 1) / 2) * step)
             labels.append((y, x, lab, data.colours.get(aid, "#444")))
     kept: list[tuple[float, float]] = []
@@ -187,21 +204,21 @@ def claims_svg(data: ReportData, g: pd.DataFrame, claimants: list[str], uid: str
     return str(cv)
 
 
-def table_rows(data: ReportData, g: pd.DataFrame) -> list[dict[str, str]]:
+def table_rows(data: ReportData, recs: list[dict[str, Any]]) -> list[dict[str, str]]:
     """A chart's table alternative: every claim it draws (capped at MAX_TABLE_ROWS)."""
-    g = g.sort_values(["claim_date", "claim_id"], kind="stable").head(MAX_TABLE_ROWS)
-    return [{"date": iso(r.claim_date), "who": data.names.get(text(r.claimant_id), text(r.claimant_id)),
-             "figure": figure_text(r.value_low, r.value_best, r.value_high, r.qualifier), "claim_id": text(r.claim_id)}
-            for r in g.itertuples(index=False)]
+    return [{"date": iso(r["claim_date"]), "who": data.names.get(r["claimant_id"], r["claimant_id"]),
+             "figure": figure_text(r["value_low"], r["value_best"], r["value_high"], r["qualifier"]),
+             "claim_id": r["claim_id"]} for r in recs[:MAX_TABLE_ROWS]]
 
 
 def panel(data: ReportData, g: pd.DataFrame, uid: str, title: str, where: str,
           span: tuple[float, float] | None = None, ymax: float | None = None) -> dict[str, Any]:
     """A panel's template context: the svg, its legend and its table alternative."""
     claimants = claimants_of(data, g)
+    recs = records(g)
     label = f"{title}: {where}. {len(g)} figures by {len(claimants)} claimants, by date of claim"
-    return {"svg": claims_svg(data, g, claimants, uid, label, span, ymax), "title": title, "where": where,
-            "n": len(g), "claimants": len(claimants), "table": table_rows(data, g),
+    return {"svg": claims_svg(data, recs, claimants, uid, label, span, ymax), "title": title, "where": where,
+            "n": len(g), "claimants": len(claimants), "table": table_rows(data, recs),
             "more": max(0, len(g) - MAX_TABLE_ROWS),
             "legend": [{"label": data.names.get(a, a), "colour": data.colours.get(a, "#444")} for a in claimants]}
 

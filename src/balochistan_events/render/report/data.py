@@ -106,7 +106,7 @@ def prepare(ds: Any) -> ReportData:
     ev = ds["events"]
     ev = ev.iloc[np.lexsort((ev["event_id"].to_numpy(dtype=object, na_value=""), ev["date_start"].to_numpy()))]
     events, event_text = _split(ev.reset_index(drop=True), ("description", "tags", "notes"))
-    events = _plain(events, ("event_id", "parent_event_id", "title", "location", "admin2"))
+    events = _plain(events, ("event_id", "parent_event_id"))
     claims, claim_text = _split(ds["claims"], ("quote", "scope_note", "quote_translation", "notes"))
     claims = _plain(claims, ("event_id", "claimant_id"))
     actors, sources = ds["actors"], ds["sources"]

@@ -26,9 +26,10 @@ def listed_events(data: ReportData, first: list[str]) -> pd.DataFrame:
     return ev[ev["event_id"].isin(keep["event_id"])]
 
 
-def _sources(data: ReportData) -> dict[str, dict[str, str]]:
+def _sources(data: ReportData, used: pd.Series) -> dict[str, dict[str, str]]:
     out = {}
     src = data.sources.drop_duplicates("source_id")
+    src = src[src["source_id"].isin(used)]
     for row in src.itertuples(index=False):
         label = text(row.publisher) + (f" ({text(row.outlet)})" if text(row.outlet) else "")
         tip = " · ".join(x for x in (text(row.title), iso(row.published_date)) if x)
@@ -58,7 +59,7 @@ def _claims_by_event(data: ReportData, ids: pd.Series) -> dict[str, list[dict[An
     cl = cl.assign(_f=cl["value_best"].isna().astype("int64"), _k=(ctype != "killed").astype("int64"),
                    _t=codes.astype("int64"))
     cl = cl.sort_values(["event_id", "_f", "_k", "_t", "subject", "claim_date", "claim_id"], kind="stable")
-    sources = _sources(data)
+    sources = _sources(data, cl["source_id"])
     out: dict[str, list[dict[Any, Any]]] = {}
     for c in cl.to_dict("records"):
         out.setdefault(str(c["event_id"]), []).append(c | {"_ctx": _claim(data, c, sources)})

@@ -96,8 +96,8 @@ def overview(data: ReportData) -> dict[str, Any] | None:
     label = f"Incidents per {unit}, {date_span(*(EPOCH + dt.timedelta(days=int(v)) for v in (lo, hi)))}, with the campaigns"
     wide = _overview_svg(data, table, (lo, hi, bin_days), 720.0, "overview", label)
     narrow = _overview_svg(data, table, (lo, hi, bin_days), 380.0, "overviewn", label)
-    month = inc["date_start"].dt.strftime("%Y-%m")
-    per_month = month.value_counts().sort_index()
+    per_month = pd.Series(inc["date_start"].to_numpy(dtype="datetime64[M]")).value_counts().sort_index()
+    per_month.index = [str(m)[:7] for m in per_month.index.to_numpy(dtype="datetime64[M]")]
     camps = int((ev["event_level"] == "campaign").sum())
     return {"wide": wide, "narrow": narrow, "unit": unit, "label": label, "incidents": len(inc),
             "bands_left_out": max(0, camps - MAX_BANDS), "max_bands": MAX_BANDS,
