@@ -11,7 +11,7 @@ import pandas as pd
 
 from balochistan_events.render.report.data import ReportData, day_numbers, objects
 from balochistan_events.render.report.svg import Canvas, date_ticks, nice_ticks, tick_label
-from balochistan_events.render.report.wording import date_span, plural, short_title, text
+from balochistan_events.render.report.wording import clip, date_span, plural, short_title, text
 
 MAX_TIMELINES = 12       # per-campaign timelines (the campaigns with the most incidents)
 MAX_BANDS = 30           # campaigns drawn as bands on the overview
@@ -65,16 +65,17 @@ def _bands(cv: Canvas, data: ReportData, x_of: Any, top: float) -> None:
             continue
         d1 = d0 if np.isnan(d1) else d1
         x0, x1 = x_of(d0), max(x_of(d1 + 1), x_of(d0) + 3)
-        label = short_title(text(title))
-        lane = next((i for i in range(LANES) if ends[i] < x0), None)
+        label = clip(short_title(text(title)), 30)
+        label_w = 6.2 * len(label)
+        right = x0 + label_w > cv.width - 4          # near the right edge: the label ends at the band's end
+        left = x1 - label_w if right else x0
+        lane = next((i for i in range(LANES) if ends[i] < left), None)
         y = top + 16 * (lane if lane is not None else LANES - 1)
         when = date_span(EPOCH + dt.timedelta(days=int(d0)), EPOCH + dt.timedelta(days=int(d1)))
         cv.rect(x0, y + 8, x1 - x0, 5, "#6b6b6b", tip=f"{text(title)} ({when})")
         if lane is not None:
-            label_w = 6.2 * len(label[:40])
-            right = x0 + label_w > cv.width - 4          # near the right edge: the label ends at the band's end
-            cv.text(x1 if right else x0, y + 6, label[:40], 10.5, "end" if right else "start", "#222")
-            ends[lane] = (x1 if right else x0 + max(x1 - x0, label_w)) + 8
+            cv.text(x1 if right else x0, y + 6, label, 10.5, "end" if right else "start", "#222")
+            ends[lane] = max(x1, left + label_w) + 8
 
 
 def overview(data: ReportData) -> dict[str, Any] | None:
