@@ -562,6 +562,13 @@ def test_report_in_headless_chromium(browser, page, pkg, tmp_path, width, height
     assert all(t > 0 for c in cells for t in c["targets"])
     shot = browser.screenshot(tmp_path / f"report-{width}.png")
     assert shot.stat().st_size > 20_000
+    # print: no controls, every quote open (the script opens them before printing)
+    browser.call("Emulation.setEmulatedMedia", media="print")
+    printed = browser.eval("""(() => { window.dispatchEvent(new Event('beforeprint'));
+        return [getComputedStyle(document.getElementById('filters')).display,
+                [...document.querySelectorAll('#event-list details')].every(d => d.open)]; })()""")
+    browser.call("Emulation.setEmulatedMedia", media="")
+    assert printed == ["none", True]
     if os.environ.get("REPORT_SCREENSHOT_DIR"):            # for looking at it by hand
         Path(os.environ["REPORT_SCREENSHOT_DIR"], shot.name).write_bytes(shot.read_bytes())
     errors, requests, _ = browser.problems()
