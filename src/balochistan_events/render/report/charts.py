@@ -120,16 +120,15 @@ def claimants_of(data: ReportData, g: pd.DataFrame) -> list[str]:
 
 
 COLS = ["claim_id", "claimant_id", "claim_date", "value_low", "value_best", "value_high", "qualifier"]
-EPOCH = pd.Timestamp(0)
 
 
 def records(g: pd.DataFrame) -> list[dict[str, Any]]:
     """A panel's claims as plain dicts in date order, each with its day number and numbers as int or
     None: drawing works on these (pandas per claimant and per row costs more than the drawing)."""
     g = g.sort_values(["claim_date", "claim_id"], kind="stable")[COLS]
+    g = g.assign(day=day_numbers(g["claim_date"]))
     out: list[dict[str, Any]] = []
     for r in g.to_dict("records"):
-        r["day"] = (r["claim_date"] - EPOCH) / pd.Timedelta(days=1)
         for k in ("value_low", "value_best", "value_high"):
             r[k] = as_int(r[k])
         r["qualifier"], r["claimant_id"], r["claim_id"] = text(r["qualifier"]), text(r["claimant_id"]), text(r["claim_id"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from balochistan_events.render.report.data import SIDE_ORDER, SIDE_WORDS, ReportData
@@ -20,10 +21,14 @@ def listed_events(data: ReportData, first: list[str]) -> pd.DataFrame:
     ev = data.events
     if len(ev) <= MAX_EVENT_DETAIL:
         return ev
-    head = ev[ev["event_id"].isin(first)]
-    rest = ev[~ev["event_id"].isin(first)].sort_values(["date_start", "event_id"], ascending=False, kind="stable")
-    keep = pd.concat([head, rest.head(MAX_EVENT_DETAIL - len(head))])
-    return ev[ev["event_id"].isin(keep["event_id"])]
+    is_first = ev["event_id"].isin(first).to_numpy()
+    rest = np.flatnonzero(~is_first)
+    ids = ev["event_id"].to_numpy(dtype=object)[rest]
+    newest = rest[np.lexsort((ids, ev["date_start"].to_numpy()[rest]))[::-1]]    # newest first, then id
+    keep = np.zeros(len(ev), dtype=bool)
+    keep[is_first] = True
+    keep[newest[: max(0, MAX_EVENT_DETAIL - int(is_first.sum()))]] = True
+    return ev[keep]
 
 
 def _sources(data: ReportData, used: pd.Series) -> dict[str, dict[str, str]]:

@@ -47,17 +47,22 @@ def _frame(cv: Canvas, ticks: list[float], x_of: Any, y_of: Any, lo: float, hi: 
 
 def _binned(inc: pd.DataFrame, days: np.ndarray, bin_days: int, types: list[str]) -> pd.DataFrame:
     start = np.floor(days / bin_days) * bin_days
-    table = pd.crosstab(start, inc["event_type"].astype("string").to_numpy())
+    frame = pd.DataFrame({"bin": start, "type": inc["event_type"].astype(str).to_numpy()})
+    table = frame.groupby(["bin", "type"], sort=True).size().unstack(fill_value=0)
     return table.reindex(columns=[t for t in types if t in table.columns], fill_value=0)
 
 
-def _bands(cv: Canvas, data: ReportData, x_of: Any, top: float) -> None:
-    """Campaign bands in lanes above the bars (the MAX_BANDS with most incidents)."""
+def banded(data: ReportData) -> pd.DataFrame:
+    """The campaigns drawn as bands on the overview: the MAX_BANDS with the most incidents, by date."""
     ev = data.events
     camps = ev[ev["event_level"] == "campaign"]
     sizes = ev.loc[ev["event_level"] == "incident", "campaign_id"].value_counts()
     camps = camps.assign(_n=camps["event_id"].map(sizes).fillna(0)).sort_values(["_n", "event_id"], ascending=[False, True])
-    shown = camps.head(MAX_BANDS).sort_values(["date_start", "event_id"], kind="stable")
+    return camps.head(MAX_BANDS).sort_values(["date_start", "event_id"], kind="stable")
+
+
+def _bands(cv: Canvas, shown: pd.DataFrame, x_of: Any, top: float) -> None:
+    """Campaign bands in lanes above the bars, labelled where a lane has room."""
     ends = [-1e9] * LANES
     s_days, e_days = day_numbers(shown["date_start"]), day_numbers(shown["date_end"])
     for title, d0, d1 in zip(shown["title"], s_days, e_days, strict=True):
@@ -95,8 +100,9 @@ def overview(data: ReportData) -> dict[str, Any] | None:
     unit = {1: "day", 7: "week", 28: "4 weeks"}[bin_days]
     table = _binned(inc, days, bin_days, list(data.type_colours))
     label = f"Incidents per {unit}, {date_span(*(EPOCH + dt.timedelta(days=int(v)) for v in (lo, hi)))}, with the campaigns"
-    wide = _overview_svg(data, table, (lo, hi, bin_days), 720.0, "overview", label)
-    narrow = _overview_svg(data, table, (lo, hi, bin_days), 380.0, "overviewn", label)
+    shown = banded(data)
+    wide = _overview_svg(data, table, shown, (lo, hi, bin_days), 720.0, "overview", label)
+    narrow = _overview_svg(data, table, shown, (lo, hi, bin_days), 380.0, "overviewn", label)
     per_month = pd.Series(inc["date_start"].to_numpy(dtype="datetime64[M]")).value_counts().sort_index()
     per_month.index = [str(m)[:7] for m in per_month.index.to_numpy(dtype="datetime64[M]")]
     camps = int((ev["event_level"] == "campaign").sum())
@@ -106,8 +112,8 @@ def overview(data: ReportData) -> dict[str, Any] | None:
             "legend": [{"label": t, "colour": data.type_colours[t]} for t in table.columns]}
 
 
-def _overview_svg(data: ReportData, table: pd.DataFrame, span: tuple[float, float, int], width: float, uid: str,
-                  label: str) -> str:
+def _overview_svg(data: ReportData, table: pd.DataFrame, shown: pd.DataFrame, span: tuple[float, float, int],
+                  width: float, uid: str, label: str) -> str:
     lo, hi, bin_days = span
     unit = {1: "day", 7: "week", 28: "4 weeks"}[bin_days]
     height, left, right = (300.0 if width > 500 else 260.0), 40.0, 10.0
@@ -126,7 +132,7 @@ def _overview_svg(data: ReportData, table: pd.DataFrame, span: tuple[float, floa
     _frame(cv, ticks, x_of, y_of, lo_d, hi_d, (left, width - right, bottom))
     bar_w = max(x_of(lo + bin_days) - x_of(lo) - (0.6 if bin_days > 1 else 0.3), 0.8)
     _bars(cv, table, data.type_colours, x_of, y_of, bar_w, unit.capitalize())
-    _bands(cv, data, x_of, band_top)
+    _bands(cv, shown, x_of, band_top)
     return str(cv)
 
 
