@@ -18,7 +18,6 @@ from balochistan_events.package.summary import claimant_sides
 from balochistan_events.render.report.wording import human, text
 
 SIDE_ORDER = ("official", "armed_group", "independent")
-SIDE_HEADS = {"official": "State side", "armed_group": "Armed group", "independent": "Independent"}
 SIDE_WORDS = {"official": "state", "armed_group": "armed group", "independent": "independent"}
 SIDE_PALETTES = {
     "official": ["#0072B2", "#56B4E9", "#004C7A", "#7FB8DE", "#2A8FC9", "#00375A"],

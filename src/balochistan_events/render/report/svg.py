@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 FONT = "system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif"
 
@@ -118,8 +118,3 @@ def date_ticks(d0: float, d1: float, max_ticks: int = 7) -> list[tuple[float, st
     years = list(range(first.year + (first > dt.date(first.year, 1, 1)), last.year + 1))
     step = max(1, math.ceil(len(years) / max_ticks))
     return [((dt.date(y, 1, 1) - epoch).days, str(y)) for y in years[::step]]
-
-
-def legend_items(items: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
-    """[(label, colour)] as dicts for the templates' HTML legends."""
-    return [{"label": lab, "colour": col} for lab, col in items]
