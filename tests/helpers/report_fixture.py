@@ -59,6 +59,39 @@ def _event(eid, parent, level, title, start, end, place, tags="", prec="day"):
                 verification="single_source", description=f"Synthetic test event at {loc}.", notes=None)
 
 
+URDU_QUOTE = "۳۷ دہشت گرد ہلاک"          # made up, like every row here
+URDU_TRANSLATION = "37 terrorists killed"
+
+
+def add_translations(dest: Path) -> Path:
+    """Give the fixture a quote_translation column (in its own copy of the claims schema, whether or
+    not the checkout's has it yet) and one claim in Urdu from an Urdu source, translated."""
+    schema_path = dest / "schemas" / "claims.json"
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    names = [f["name"] for f in schema["fields"]]
+    if "quote_translation" not in names:
+        at = names.index("quote") + 1
+        schema["fields"].insert(at, {"name": "quote_translation", "type": "string",
+                                     "description": "Our English rendering of a quote in another language."})
+        schema_path.write_text(json.dumps(schema, indent=2), encoding="utf-8")
+        names.insert(at, "quote_translation")
+    rows = list(csv.DictReader(io.StringIO((dest / "data" / "claims.csv").read_text(encoding="utf-8"))))
+    rows.append(dict(claim_id=f"CL-{len(rows) + 1:06d}", event_id="EV-2026-0001", source_id="src-urdu",
+                     claimant_id="pk-interior-ministry", claim_date="2026-02-06", claim_type="killed",
+                     subject="militants", value_low="37", value_best="37", value_high="37", qualifier="exact",
+                     quote=URDU_QUOTE, quote_translation=URDU_TRANSLATION, credibility="3"))
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, names, lineterminator="\n", restval="")
+    w.writeheader()
+    w.writerows(rows)
+    (dest / "data" / "claims.csv").write_text(buf.getvalue(), encoding="utf-8")
+    src = (dest / "data" / "sources.csv").read_text(encoding="utf-8")
+    src += ("src-urdu,Daily Example (Urdu),example.pk,Report in Urdu,https://example.pk/ur,2026-02-06,2026-02-10,"
+            "newspaper,ur,C,\n")
+    (dest / "data" / "sources.csv").write_text(src, encoding="utf-8")
+    return dest
+
+
 def write_fixture(dest: Path, *, extra_incidents: int = 0) -> Path:
     """Write the synthetic package to dest (datapackage.json and schemas copied from the checkout)."""
     dest.mkdir(parents=True, exist_ok=True)

@@ -39,6 +39,7 @@ from balochistan_events.validation.kernels import WS_FIRST, edge_bytes, key_stri
 from balochistan_events.validation.problems import Code
 from balochistan_events.validation.results import DEFAULT_MAX_PROBLEMS, Message, Report
 from balochistan_events.validation.rules import RULES, Context, run_rules
+from balochistan_events.validation.rules.base import Sink
 
 ProgressFn = Callable[[str, int], None]
 THREADS = max(1, min(4, os.cpu_count() or 1))
@@ -121,7 +122,7 @@ class Finding:
     field: str
     rule: Code
     mask: np.ndarray
-    values: Any
+    values: pa.Array | None
     message: Message
     hint: str | None = None
     severity: str = "error"
@@ -170,7 +171,7 @@ def _check_column(res: Resource, field: Field, text: pa.Array, missing: list[str
     name = field["name"]
     findings: list[Finding] = []
     typed, bad = parse(text, field, missing)
-    ftype = field.get("type", "string")
+    ftype: str = field.get("type", "string")
     bad_mask = true_mask(bad)
     if bad_mask.any():
         expected = EXPECTED.get(ftype, ftype)
@@ -232,7 +233,7 @@ def _duplicates(cols: list[pa.Array], label: str, rule: Code, hint: str | None, 
                    hint or Code.UNIQUE.hint)
 
 
-def _flag(res: Resource, table: TableData, report: Report, fd: Finding | None) -> None:
+def _flag(res: Resource, table: TableData, report: Sink, fd: Finding | None) -> None:
     if fd is not None:
         report.flag(res.name, table.file, fd.field, fd.rule, fd.mask, table.lines, fd.values, fd.message,
                     fd.severity, fd.hint)
@@ -278,7 +279,7 @@ def check_header(res: Resource, header: list[str], file: str, report: Report) ->
                                    f"the schema has {expected[first]!r} there", header[first], Code.COLUMN_ORDER.hint)
 
 
-def check_keys(res: Resource, table: TableData, report: Report) -> None:
+def check_keys(res: Resource, table: TableData, report: Sink) -> None:
     if not table.num_rows:
         return
     pk = res.schema.get("primaryKey", [])
@@ -299,13 +300,13 @@ def check_keys(res: Resource, table: TableData, report: Report) -> None:
                                                   Code.UNIQUE_KEYS.hint, table.lines))
 
 
-def _key_check(name: str) -> Callable[[dict[str, TableData], Any, Context], None]:
-    def check(tables: dict[str, TableData], report: Any, ctx: Context) -> None:
+def _key_check(name: str) -> Callable[[dict[str, TableData], Sink, Context], None]:
+    def check(tables: dict[str, TableData], report: Sink, ctx: Context) -> None:
         check_keys(tables[name].resource, tables[name], report)
     return check
 
 
-def check_foreign_keys(tables: dict[str, TableData], report: Any, ctx: Context | None = None) -> None:
+def check_foreign_keys(tables: dict[str, TableData], report: Sink, ctx: Context | None = None) -> None:
     """Every foreign key (across tables, self-references, composite keys): a value present in the
     child must exist in the referenced columns. A key whose parts are all empty is not checked."""
     for table in tables.values():
