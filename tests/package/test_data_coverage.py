@@ -72,3 +72,13 @@ def test_the_dataset_meets_the_size_floors(ds):
     assert claims["value_best"].notna().sum() >= 400
     assert claims["claimant_id"].nunique() >= 40
     assert len(ds.sources) >= 90
+
+
+def test_the_descriptor_temporal_coverage_is_the_events_date_range(ds):
+    import json
+
+    from conftest import ROOT
+
+    temporal = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["temporal"]
+    assert temporal["start"] == str(ds.events["date_start"].min().date())
+    assert temporal["end"] == str(ds.events["date_end"].max().date())
