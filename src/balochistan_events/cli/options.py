@@ -1,20 +1,25 @@
 """Options and arguments shared by several commands, declared once."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import click
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 path_argument = click.argument("path", required=False, default=".", metavar="[PATH]")
 """PATH: a package directory (default .), a datapackage.json or a release .zip."""
 
 
-def package_option(func):
+def package_option(func: F) -> F:
     return click.option("--package", "-p", "package", default=".", show_default=True, metavar="PATH",
                         help="The package directory (your clone).")(func)
 
 
 
-def date_option(func):
-    def check(ctx, param, value):
+def date_option(func: F) -> F:
+    def check(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
         if value is None:
             return None
         import datetime as _dt

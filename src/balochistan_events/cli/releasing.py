@@ -2,14 +2,20 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from balochistan_events.cli.app import EXIT_INVALID, EXIT_OK, cli, echo_problems
 from balochistan_events.cli.options import date_option, path_argument
 
+if TYPE_CHECKING:
+    import datetime as dt
 
-def _parse_created(text: str) -> object:
+    from balochistan_events.release.build import BuildInvalid
+
+
+def _parse_created(text: str) -> dt.datetime:
     """A descriptor's created (YYYY-MM-DDTHH:MM:SSZ) as a UTC datetime for the build date."""
     import datetime as dt
 
@@ -19,7 +25,7 @@ def _parse_created(text: str) -> object:
         raise click.BadParameter(f"the package's created {text!r} is not YYYY-MM-DDTHH:MM:SSZ; pass --date") from None
 
 
-def _echo_invalid(exc) -> None:
+def _echo_invalid(exc: BuildInvalid) -> None:
     echo_problems(exc.report.errors, exc.report.error_count)
     click.echo(f"error: {exc}", err=True)
 
@@ -65,7 +71,7 @@ def build(path: str, out: str, date: str | None, ref: str | None) -> None:
 @date_option
 @click.option("--out", default="dist", show_default=True, type=click.Path(file_okay=False))
 @click.option("--tag", is_flag=True, help="Commit datapackage.json and CHANGELOG.md and create the git tag vX.Y.Z.")
-def release(bump, version, date, out, tag):
+def release(bump: str | None, version: str | None, date: str | None, out: str, tag: bool) -> None:
     """Validate, diff against the last v* tag, set the version, write the changelog entry, build the zip.
 
     Refuses (and changes nothing) when the data is invalid (exit 1), or when the version is not greater
@@ -101,7 +107,7 @@ def release(bump, version, date, out, tag):
 @click.argument("old")
 @click.argument("new")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
-def diff(old, new, fmt):
+def diff(old: str, new: str, fmt: str) -> None:
     """Compare two versions: rows added, removed and changed by primary key, schema and metadata changes,
     and the minimum version bump. OLD and NEW: a directory, datapackage.json, release zip or git ref.
 
@@ -115,7 +121,7 @@ def diff(old, new, fmt):
 
 @cli.command()
 @click.argument("release_path", metavar="RELEASE")
-def verify(release_path):
+def verify(release_path: str) -> None:
     """Check a downloaded release (zip or extracted directory): every file's bytes and sha256, the zip
     against its .sha256 file when present, then validate it. Exit 1 naming each mismatching file."""
     from balochistan_events.release.verify import format_text, verify_release

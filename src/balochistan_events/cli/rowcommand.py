@@ -10,6 +10,8 @@ derive it (the ID; latitude/longitude from geonames_id).
 """
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from balochistan_events.cli.app import Fail
@@ -35,12 +37,13 @@ def option_name(field_name: str) -> str:
     return "--" + field_name.replace("_", "-")
 
 
-def field_option(f: dict, derived: dict[str, str]) -> click.Option:
+def field_option(f: dict[str, Any], derived: dict[str, str]) -> click.Option:
     """One click option for one Table Schema field."""
     name = f["name"]
     cons = f.get("constraints", {})
     ftype = f.get("type", "string")
     metavar = None
+    ptype: click.ParamType
     if "enum" in cons and ftype == "string":
         ptype = click.Choice([str(v) for v in cons["enum"]])
     elif ftype == "integer":
@@ -70,7 +73,7 @@ def field_option(f: dict, derived: dict[str, str]) -> click.Option:
 class RowCommand(click.Command):
     """A command with static options plus one option per column of `table` (see module doc)."""
 
-    def __init__(self, *args, table: str, **kwargs):
+    def __init__(self, *args: Any, table: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.table = table
 

@@ -16,7 +16,7 @@ from balochistan_events.errors import PackageError
 @click.option("--max-errors", type=click.IntRange(min=1), default=1000, show_default=True,
               help="List at most N problems (the counts stay exact).")
 @click.option("--strict", is_flag=True, help="Warnings fail validation too.")
-def validate(path, fmt, max_errors, strict):
+def validate(path: str, fmt: str, max_errors: int, strict: bool) -> None:
     """Validate a package directory, datapackage.json or release zip."""
     from balochistan_events.validation.engine import validate_package
     from balochistan_events.validation.output import FORMATS

@@ -59,7 +59,7 @@ def _digest(data: bytes, algorithm: str) -> str:
     return hashlib.new(algorithm, data).hexdigest()
 
 
-def _split_hash(value) -> tuple[str, str] | None:
+def _split_hash(value: object) -> tuple[str, str] | None:
     """'sha256:abc' -> ('sha256', 'abc'); a bare value is md5 (Data Package default); None if malformed."""
     if not isinstance(value, str) or not value:
         return None
