@@ -35,6 +35,9 @@ from balochistan_events.package.source import DESCRIPTOR, DirectorySource
 from balochistan_events.release.build import CHANGELOG, BuildInvalid, artifact_name, build_zip, resolve_date
 from balochistan_events.release.diff import RANK, PackageDiff, diff_packages
 
+Version = tuple[int, int, int]
+Release = tuple[Version, str, str]      # (version, tag or label, commit): latest_release()
+
 LEVELS = ("major", "minor", "patch")
 MAX_IDS = 100   # record IDs listed per table and section in the changelog; the diff lists all
 SECTION_ORDER = ("Added", "Changed", "Removed", "Schema")
@@ -301,16 +304,7 @@ def release(path: str | os.PathLike = ".", *, bump: str | None = None, version: 
 def _release(pkg_dir: Path, restored: list[str], *, bump: str | None, version: str | None,
              date: str | dt.date | None, out_dir: str | os.PathLike, tag: bool) -> ReleaseResult:
     source = DirectorySource(pkg_dir)       # every input is read through the checked source
-    desc_path, changelog_path = pkg_dir / DESCRIPTOR, pkg_dir / CHANGELOG
-    desc_raw = source.read(DESCRIPTOR, DESCRIPTOR)
-    from balochistan_events.package.descriptor import parse_json
-
-    desc = parse_json(desc_raw, DESCRIPTOR)
-    if not isinstance(desc, dict):
-        raise PackageError("the descriptor must be a JSON object", file=DESCRIPTOR)
-    current = parse_version(desc.get("version"))
-    if current is None:
-        raise ReleaseRefused(f"datapackage.json version {desc.get('version')!r} is not X.Y.Z", file=DESCRIPTOR, field="version")
+    desc_raw, current = _read_version(source)
     old_changelog = source.read_optional(CHANGELOG)
 
     # 1. the data must validate
@@ -320,20 +314,103 @@ def _release(pkg_dir: Path, restored: list[str], *, bump: str | None, version: s
     if not report.valid:
         raise BuildInvalid(report)
 
-    # 2. what changed since the last release
+    # 2. what changed since the last release; 3. the version
+    repo, last, diff = _since_last(pkg_dir)
+    required = diff.bump if diff is not None else None
+    new, made = _new_version(version, bump, current, last, diff, required)
+    new_s = fmt_version(new)
+    tag_name = f"v{new_s}"
+    if repo is not None and tag_exists(repo, tag_name):
+        raise ReleaseRefused(f"tag {tag_name} already exists: that version is released")
+
+    # 4. never overwrite a published artifact
+    out = check_output(out_dir, [pkg_dir], inside=pkg_dir, what="--out")
+    zip_path = out / artifact_name(new_s)
+    sha_path = out / (zip_path.name + ".sha256")
+    for p in (zip_path, sha_path):
+        if p.exists() or p.is_symlink():
+            raise ReleaseRefused(f"{p} already exists: a released artifact is never overwritten", file=str(p))
+
+    # 5. git state
+    warnings, prefix = _git_state(pkg_dir, repo, restored, tag)
+
+    # 6. new descriptor and changelog, then the build, all in memory
+    when = resolve_date(date, pkg_dir)
+    from balochistan_events.release.build import iso
+
+    new_desc = set_descriptor_fields(desc_raw, {"version": new_s, "created": iso(when)})
+    counts = {name: info["rows"] for name, info in report.tables.items()}
+    summary, generated = generated_entry(diff, counts, last[1] if last else None, required)
+    try:
+        old_text = old_changelog.decode("utf-8") if old_changelog is not None else None
+    except UnicodeDecodeError:
+        raise PackageError(f"{CHANGELOG} is not UTF-8", file=CHANGELOG) from None
+    new_changelog, entry = update_changelog(old_text, new_s, when.date().isoformat(), summary, generated)
+    overrides = {DESCRIPTOR: new_desc, CHANGELOG: new_changelog.encode("utf-8")}
+    citation = source.read_optional(CITATION)
+    if citation is not None:
+        overrides[CITATION] = set_citation_fields(citation, new_s, when.date().isoformat())
+    built = build_zip(pkg_dir, when, overrides=overrides, validate=True)
+
+    # 7. write everything, or nothing
+    outputs = {zip_path: built.data, sha_path: built.sha256_line.encode("ascii"),
+               pkg_dir / CHANGELOG: new_changelog.encode("utf-8"), pkg_dir / DESCRIPTOR: new_desc}
+    if CITATION in overrides:
+        outputs[pkg_dir / CITATION] = overrides[CITATION]
+    tx, registered = _write_all(pkg_dir, outputs, new_s, built.sha256, when.date().isoformat())
+
+    rel_files = [prefix + DESCRIPTOR, prefix + CHANGELOG] + ([prefix + CITATION] if CITATION in overrides else []) + \
+        [prefix + rel for rel in registered]
+    message = f"Release {new_s}"
+    commands = [f"git add -- {' '.join(rel_files)}",
+                f"git commit -m \"{message}\" -- {' '.join(rel_files)}",
+                f"git tag -a {tag_name} -m \"balochistan-events {new_s}\""]
+    result = ReleaseResult(new_s, last[1] if last else None, required, made, zip_path, sha_path, built.sha256,
+                           summary, entry, commands, [f[len(prefix):] for f in rel_files], False, warnings, diff)
+    try:
+        if tag:
+            assert repo is not None               # --tag without a repository was refused above
+            _commit_and_tag(repo, rel_files, message, tag_name, new_s, tx)
+            result.tagged = True
+        tx.close()      # the commit point (the journal goes): from here on the release stands
+    except BaseException:
+        if tx.state != "closed":
+            tx.rollback()
+        raise
+    return result
+
+
+def _read_version(source: DirectorySource) -> tuple[bytes, Version]:
+    """datapackage.json's bytes and its version."""
+    desc_raw = source.read(DESCRIPTOR, DESCRIPTOR)
+    from balochistan_events.package.descriptor import parse_json
+
+    desc = parse_json(desc_raw, DESCRIPTOR)
+    if not isinstance(desc, dict):
+        raise PackageError("the descriptor must be a JSON object", file=DESCRIPTOR)
+    current = parse_version(desc.get("version"))
+    if current is None:
+        raise ReleaseRefused(f"datapackage.json version {desc.get('version')!r} is not X.Y.Z", file=DESCRIPTOR, field="version")
+    return desc_raw, current
+
+
+def _since_last(pkg_dir: Path) -> tuple[Path | None, Release | None, PackageDiff | None]:
+    """(repository, last release as (version, label, commit), diff from it to the working tree)."""
     repo = repo_root(pkg_dir)
     # the last v* tag, or in a clone without tags the commit that first carried the last released version
     last = latest_release(repo, package_prefix(repo, pkg_dir)) if repo is not None else None
-    diff = None
-    required = None
-    if last is not None:
-        assert repo is not None                   # a release implies a repository
-        old_src = GitSource(repo, last[2], package_prefix(repo, pkg_dir))
-        diff = diff_packages(old_src, DirectorySource(pkg_dir), cwd=pkg_dir)
-        diff.old_label, diff.new_label = last[1], "working tree"
-        required = diff.bump
+    if last is None:
+        return repo, None, None
+    assert repo is not None                   # a release implies a repository
+    old_src = GitSource(repo, last[2], package_prefix(repo, pkg_dir))
+    diff = diff_packages(old_src, DirectorySource(pkg_dir), cwd=pkg_dir)
+    diff.old_label, diff.new_label = last[1], "working tree"
+    return repo, last, diff
 
-    # 3. the version
+
+def _new_version(version: str | None, bump: str | None, current: Version, last: Release | None,
+                 diff: PackageDiff | None, required: str | None) -> tuple[Version, str | None]:
+    """(the new version, the bump it makes from the last release), or ReleaseRefused."""
     if version is not None:
         new = parse_version(version)
         if new is None:
@@ -354,19 +431,11 @@ def _release(pkg_dir: Path, restored: list[str], *, bump: str | None, version: s
                                  f"(at least {fmt_version(need)}): {reasons}")
     elif new < current:
         raise ReleaseRefused(f"version {new_s} is lower than datapackage.json's {fmt_version(current)}")
-    tag_name = f"v{new_s}"
-    if repo is not None and tag_exists(repo, tag_name):
-        raise ReleaseRefused(f"tag {tag_name} already exists: that version is released")
+    return new, made
 
-    # 4. never overwrite a published artifact
-    out = check_output(out_dir, [pkg_dir], inside=pkg_dir, what="--out")
-    zip_path = out / artifact_name(new_s)
-    sha_path = out / (zip_path.name + ".sha256")
-    for p in (zip_path, sha_path):
-        if p.exists() or p.is_symlink():
-            raise ReleaseRefused(f"{p} already exists: a released artifact is never overwritten", file=str(p))
 
-    # 5. git state
+def _git_state(pkg_dir: Path, repo: Path | None, restored: list[str], tag: bool) -> tuple[list[str], str]:
+    """(warnings, the package's path prefix in the repository); refuses --tag without a clean repository."""
     warnings: list[str] = []
     if restored:
         warnings.append(f"an interrupted release was rolled back first ({len(restored)} file(s) restored)")
@@ -389,64 +458,27 @@ def _release(pkg_dir: Path, restored: list[str], *, bump: str | None, version: s
                             f"the tag will not rebuild this release")
     else:
         warnings.append("not a git repository: the release cannot be tagged or rebuilt from a tag")
+    return warnings, prefix
 
-    # 6. new descriptor and changelog, then the build, all in memory
-    when = resolve_date(date, pkg_dir)
-    from balochistan_events.release.build import iso
 
-    new_desc = set_descriptor_fields(desc_raw, {"version": new_s, "created": iso(when)})
-    counts = {name: info["rows"] for name, info in report.tables.items()}
-    summary, generated = generated_entry(diff, counts, last[1] if last else None, required)
-    try:
-        old_text = old_changelog.decode("utf-8") if old_changelog is not None else None
-    except UnicodeDecodeError:
-        raise PackageError(f"{CHANGELOG} is not UTF-8", file=CHANGELOG) from None
-    new_changelog, entry = update_changelog(old_text, new_s, when.date().isoformat(), summary, generated)
-    overrides = {DESCRIPTOR: new_desc, CHANGELOG: new_changelog.encode("utf-8")}
-    citation_path = pkg_dir / CITATION
-    citation = source.read_optional(CITATION)
-    if citation is not None:
-        overrides[CITATION] = set_citation_fields(citation, new_s, when.date().isoformat())
-    built = build_zip(pkg_dir, when, overrides=overrides, validate=True)
-
-    # 7. write everything, or nothing
+def _write_all(pkg_dir: Path, outputs: dict[Path, bytes], version: str, sha256: str,
+               day: str) -> tuple[Transaction, dict[str, bytes]]:
+    """Stage `outputs` and the release registry's updates, then rename them into place (rolled back on
+    any error). Returns the committed, not yet closed, transaction and the registry files written."""
     tx = Transaction(pkg_dir, replace=lambda src, dst: _replace(Path(src), Path(dst)))
     try:
-        tx.stage(zip_path, built.data)
-        tx.stage(sha_path, built.sha256_line.encode("ascii"))
-        tx.stage(changelog_path, new_changelog.encode("utf-8"))
-        tx.stage(desc_path, new_desc)
-        if CITATION in overrides:
-            tx.stage(citation_path, overrides[CITATION])
+        for target, data in outputs.items():
+            tx.stage(target, data)
         from balochistan_events.release.rloader import registry_updates
 
-        registered = registry_updates(pkg_dir, new_s, built.sha256, when.date().isoformat())
+        registered = registry_updates(pkg_dir, version, sha256, day)
         for rel, data in registered.items():       # the release registry (load(version=), R), when present
             tx.stage(pkg_dir / rel, data)
     except BaseException:
         tx.rollback()
         raise
     tx.commit()
-
-    rel_files = [prefix + DESCRIPTOR, prefix + CHANGELOG] + ([prefix + CITATION] if CITATION in overrides else []) + \
-        [prefix + rel for rel in registered]
-    message = f"Release {new_s}"
-    commands = [f"git add -- {' '.join(rel_files)}",
-                f"git commit -m \"{message}\" -- {' '.join(rel_files)}",
-                f"git tag -a {tag_name} -m \"balochistan-events {new_s}\""]
-    result = ReleaseResult(new_s, last[1] if last else None, required, made, zip_path, sha_path, built.sha256,
-                           summary, entry, commands, [f[len(prefix):] for f in rel_files], False, warnings, diff)
-    try:
-        if tag:
-            assert repo is not None               # --tag without a repository was refused above
-            _commit_and_tag(repo, rel_files, message, tag_name, new_s, tx)
-            result.tagged = True
-        tx.close()      # the commit point (the journal goes): from here on the release stands
-    except BaseException:
-        if tx.state != "closed":
-            tx.rollback()
-        raise
-    return result
+    return tx, registered
 
 
 def _commit_and_tag(repo: Path, files: list[str], message: str, tag_name: str, version: str, tx: Transaction) -> None:
