@@ -363,6 +363,11 @@ def _claims(cl_s: dict, events: pd.DataFrame, start: np.ndarray, actors: pd.Data
     claims["value_low"] = nullable(low, has_fig)
     claims["value_high"] = nullable(high, has_fig)
     claims["qualifier"] = np.where(has_fig, q, None)
+    if "quote_translation" in claims and "language" in sources:
+        # the quote_translated rule: a quote from a non-English source carries its English rendering
+        foreign = claims["source_id"].map(sources.set_index("source_id")["language"]).ne("en").to_numpy()
+        missing = claims["quote_translation"].isna().to_numpy() | (claims["quote_translation"] == "").to_numpy()
+        claims.loc[foreign & missing, "quote_translation"] = "English rendering of the quote"
     return claims
 
 
