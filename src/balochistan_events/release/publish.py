@@ -302,15 +302,7 @@ def _release(pkg_dir: Path, restored: list[str], *, bump: str | None, version: s
              date: str | dt.date | None, out_dir: str | os.PathLike, tag: bool) -> ReleaseResult:
     source = DirectorySource(pkg_dir)       # every input is read through the checked source
     desc_path, changelog_path = pkg_dir / DESCRIPTOR, pkg_dir / CHANGELOG
-    desc_raw = source.read(DESCRIPTOR, DESCRIPTOR)
-    from balochistan_events.package.descriptor import parse_json
-
-    desc = parse_json(desc_raw, DESCRIPTOR)
-    if not isinstance(desc, dict):
-        raise PackageError("the descriptor must be a JSON object", file=DESCRIPTOR)
-    current = parse_version(desc.get("version"))
-    if current is None:
-        raise ReleaseRefused(f"datapackage.json version {desc.get('version')!r} is not X.Y.Z", file=DESCRIPTOR, field="version")
+    desc_raw, current = _read_descriptor(source)
     old_changelog = source.read_optional(CHANGELOG)
 
     # 1. the data must validate
@@ -333,12 +325,97 @@ def _release(pkg_dir: Path, restored: list[str], *, bump: str | None, version: s
         required = diff.bump
 
     # 3. the version
+    new_s, made = _choose_version(version, bump, last, current, diff, required)
+    tag_name = f"v{new_s}"
+    if repo is not None and tag_exists(repo, tag_name):
+        raise ReleaseRefused(f"tag {tag_name} already exists: that version is released")
+
+    # 4. never overwrite a published artifact
+    out = check_output(out_dir, [pkg_dir], inside=pkg_dir, what="--out")
+    zip_path = out / artifact_name(new_s)
+    sha_path = out / (zip_path.name + ".sha256")
+    for p in (zip_path, sha_path):
+        if p.exists() or p.is_symlink():
+            raise ReleaseRefused(f"{p} already exists: a released artifact is never overwritten", file=str(p))
+
+    # 5. git state
+    prefix, warnings = _git_state(pkg_dir, repo, restored, tag)
+
+    # 6. new descriptor and changelog, then the build, all in memory
+    when = resolve_date(date, pkg_dir)
+    counts = {name: info["rows"] for name, info in report.tables.items()}
+    summary, generated = generated_entry(diff, counts, last[1] if last else None, required)
+    entry, overrides = _new_files(source, desc_raw, old_changelog, new_s, when, summary, generated)
+    new_desc, new_changelog = overrides[DESCRIPTOR], overrides[CHANGELOG]
+    citation_path = pkg_dir / CITATION
+    built = build_zip(pkg_dir, when, overrides=overrides, validate=True)
+
+    # 7. write everything, or nothing
+    writes = [(zip_path, built.data), (sha_path, built.sha256_line.encode("ascii")),
+              (changelog_path, new_changelog), (desc_path, new_desc)]
+    tx = _write_all(pkg_dir, writes + ([(citation_path, overrides[CITATION])] if CITATION in overrides else []))
+
+    rel_files = [prefix + DESCRIPTOR, prefix + CHANGELOG] + ([prefix + CITATION] if CITATION in overrides else [])
+    message = f"Release {new_s}"
+    commands = [f"git add -- {' '.join(rel_files)}",
+                f"git commit -m \"{message}\" -- {' '.join(rel_files)}",
+                f"git tag -a {tag_name} -m \"balochistan-events {new_s}\""]
+    result = ReleaseResult(new_s, last[1] if last else None, required, made, zip_path, sha_path, built.sha256,
+                           summary, entry, commands, [f[len(prefix):] for f in rel_files], False, warnings, diff)
+    try:
+        if tag:
+            assert repo is not None               # --tag without a repository was refused above
+            _commit_and_tag(repo, rel_files, message, tag_name, new_s, tx)
+            result.tagged = True
+        tx.close()      # the commit point (the journal goes): from here on the release stands
+    except BaseException:
+        if tx.state != "closed":
+            tx.rollback()
+        raise
+    return result
+
+
+def _read_descriptor(source: DirectorySource) -> tuple[bytes, tuple[int, int, int]]:
+    """(datapackage.json's bytes, its version), read through the checked source."""
+    from balochistan_events.package.descriptor import parse_json
+
+    desc_raw = source.read(DESCRIPTOR, DESCRIPTOR)
+    desc = parse_json(desc_raw, DESCRIPTOR)
+    if not isinstance(desc, dict):
+        raise PackageError("the descriptor must be a JSON object", file=DESCRIPTOR)
+    current = parse_version(desc.get("version"))
+    if current is None:
+        raise ReleaseRefused(f"datapackage.json version {desc.get('version')!r} is not X.Y.Z", file=DESCRIPTOR, field="version")
+    return desc_raw, current
+
+
+def _new_files(source: DirectorySource, desc_raw: bytes, old_changelog: bytes | None, new_s: str, when: dt.datetime,
+               summary: str, generated: dict[str, list[str]]) -> tuple[str, dict[str, bytes]]:
+    """(the changelog entry, {file: new bytes}) for datapackage.json, CHANGELOG.md and CITATION.cff."""
+    from balochistan_events.release.build import iso
+
+    new_desc = set_descriptor_fields(desc_raw, {"version": new_s, "created": iso(when)})
+    try:
+        old_text = old_changelog.decode("utf-8") if old_changelog is not None else None
+    except UnicodeDecodeError:
+        raise PackageError(f"{CHANGELOG} is not UTF-8", file=CHANGELOG) from None
+    new_changelog, entry = update_changelog(old_text, new_s, when.date().isoformat(), summary, generated)
+    overrides = {DESCRIPTOR: new_desc, CHANGELOG: new_changelog.encode("utf-8")}
+    citation = source.read_optional(CITATION)
+    if citation is not None:
+        overrides[CITATION] = set_citation_fields(citation, new_s, when.date().isoformat())
+    return entry, overrides
+
+
+def _choose_version(version: str | None, bump: str | None, last: tuple[tuple[int, int, int], str] | None,
+                    current: tuple[int, int, int], diff: PackageDiff | None, required: str | None) -> tuple[str, str | None]:
+    """(the new version, the bump it makes from the last release), or ReleaseRefused."""
     if version is not None:
         new = parse_version(version)
         if new is None:
             raise ReleaseRefused(f"--version {version!r} is not X.Y.Z (e.g. 1.0.0)")
     else:
-        assert bump is not None                   # exactly one of bump and version (checked above)
+        assert bump is not None                   # exactly one of bump and version (checked by release())
         new = bump_version(last[0] if last else current, bump)
     new_s = fmt_version(new)
     made = None
@@ -353,19 +430,11 @@ def _release(pkg_dir: Path, restored: list[str], *, bump: str | None, version: s
                                  f"(at least {fmt_version(need)}): {reasons}")
     elif new < current:
         raise ReleaseRefused(f"version {new_s} is lower than datapackage.json's {fmt_version(current)}")
-    tag_name = f"v{new_s}"
-    if repo is not None and tag_exists(repo, tag_name):
-        raise ReleaseRefused(f"tag {tag_name} already exists: that version is released")
+    return new_s, made
 
-    # 4. never overwrite a published artifact
-    out = check_output(out_dir, [pkg_dir], inside=pkg_dir, what="--out")
-    zip_path = out / artifact_name(new_s)
-    sha_path = out / (zip_path.name + ".sha256")
-    for p in (zip_path, sha_path):
-        if p.exists() or p.is_symlink():
-            raise ReleaseRefused(f"{p} already exists: a released artifact is never overwritten", file=str(p))
 
-    # 5. git state
+def _git_state(pkg_dir: Path, repo: Path | None, restored: list[str], tag: bool) -> tuple[str, list[str]]:
+    """(the package's path prefix in git, warnings); ReleaseRefused when --tag cannot tag what is released."""
     warnings: list[str] = []
     if restored:
         warnings.append(f"an interrupted release was rolled back first ({len(restored)} file(s) restored)")
@@ -388,58 +457,20 @@ def _release(pkg_dir: Path, restored: list[str], *, bump: str | None, version: s
                             f"the tag will not rebuild this release")
     else:
         warnings.append("not a git repository: the release cannot be tagged or rebuilt from a tag")
+    return prefix, warnings
 
-    # 6. new descriptor and changelog, then the build, all in memory
-    when = resolve_date(date, pkg_dir)
-    from balochistan_events.release.build import iso
 
-    new_desc = set_descriptor_fields(desc_raw, {"version": new_s, "created": iso(when)})
-    counts = {name: info["rows"] for name, info in report.tables.items()}
-    summary, generated = generated_entry(diff, counts, last[1] if last else None, required)
-    try:
-        old_text = old_changelog.decode("utf-8") if old_changelog is not None else None
-    except UnicodeDecodeError:
-        raise PackageError(f"{CHANGELOG} is not UTF-8", file=CHANGELOG) from None
-    new_changelog, entry = update_changelog(old_text, new_s, when.date().isoformat(), summary, generated)
-    overrides = {DESCRIPTOR: new_desc, CHANGELOG: new_changelog.encode("utf-8")}
-    citation_path = pkg_dir / CITATION
-    citation = source.read_optional(CITATION)
-    if citation is not None:
-        overrides[CITATION] = set_citation_fields(citation, new_s, when.date().isoformat())
-    built = build_zip(pkg_dir, when, overrides=overrides, validate=True)
-
-    # 7. write everything, or nothing
+def _write_all(pkg_dir: Path, writes: list[tuple[Path, bytes]]) -> Transaction:
+    """Stage every file, then rename them all into place (Transaction: all or nothing, across crashes)."""
     tx = Transaction(pkg_dir, replace=lambda src, dst: _replace(Path(src), Path(dst)))
     try:
-        tx.stage(zip_path, built.data)
-        tx.stage(sha_path, built.sha256_line.encode("ascii"))
-        tx.stage(changelog_path, new_changelog.encode("utf-8"))
-        tx.stage(desc_path, new_desc)
-        if CITATION in overrides:
-            tx.stage(citation_path, overrides[CITATION])
+        for target, data in writes:
+            tx.stage(target, data)
     except BaseException:
         tx.rollback()
         raise
     tx.commit()
-
-    rel_files = [prefix + DESCRIPTOR, prefix + CHANGELOG] + ([prefix + CITATION] if CITATION in overrides else [])
-    message = f"Release {new_s}"
-    commands = [f"git add -- {' '.join(rel_files)}",
-                f"git commit -m \"{message}\" -- {' '.join(rel_files)}",
-                f"git tag -a {tag_name} -m \"balochistan-events {new_s}\""]
-    result = ReleaseResult(new_s, last[1] if last else None, required, made, zip_path, sha_path, built.sha256,
-                           summary, entry, commands, [f[len(prefix):] for f in rel_files], False, warnings, diff)
-    try:
-        if tag:
-            assert repo is not None               # --tag without a repository was refused above
-            _commit_and_tag(repo, rel_files, message, tag_name, new_s, tx)
-            result.tagged = True
-        tx.close()      # the commit point (the journal goes): from here on the release stands
-    except BaseException:
-        if tx.state != "closed":
-            tx.rollback()
-        raise
-    return result
+    return tx
 
 
 def _commit_and_tag(repo: Path, files: list[str], message: str, tag_name: str, version: str, tx: Transaction) -> None:
