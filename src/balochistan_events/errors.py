@@ -91,3 +91,21 @@ class PackageError(Exception):
             where += f": {self.field}"
         msg = self.args[0] if self.args else ""
         return f"{where}: {msg}" if where else msg
+
+
+def with_path_replaced(exc: Exception, old: str, new: str) -> Exception:
+    """The same error with the path `old` shown as `new` (a build's temporary staging copy as the
+    package the user pointed at: messages show the user's paths)."""
+
+    def fix(text: str | None) -> str | None:
+        return None if text is None else text.replace(old, new)
+
+    if isinstance(exc, PackageError):
+        out = type(exc).__new__(type(exc))
+        out.__dict__.update(exc.__dict__)
+        out.args = tuple(fix(a) if isinstance(a, str) else a for a in exc.args)
+        out.file = fix(exc.file)
+        return out
+    if isinstance(exc, OSError):
+        return OSError(exc.errno, fix(exc.strerror) or str(exc), fix(str(exc.filename)) if exc.filename else None)
+    return exc

@@ -33,7 +33,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from balochistan_events.errors import PackageError
+from balochistan_events.errors import PackageError, with_path_replaced
 from balochistan_events.package.descriptor import Package, Resource, check_schema, parse_json, read_package
 from balochistan_events.package.source import DESCRIPTOR, DirectorySource, check_relative_path, open_source
 
@@ -351,26 +351,8 @@ def build_zip(path: str | os.PathLike = ".", date: str | dt.date | None = None, 
         staging = Path(tmp) / "pkg"
         try:
             return _build_staged(path, staging, when, created, overrides or {}, validate)
-        except (PackageError, OSError) as exc:
-            raise _user_paths(exc, staging, path) from None
-
-
-def _user_paths(exc: Exception, staging: Path, path: str | os.PathLike) -> Exception:
-    """The same error, naming the user's package instead of the temporary staging copy."""
-    shown = os.path.normpath(str(path))
-
-    def fix(text: str | None) -> str | None:
-        return None if text is None else text.replace(str(staging), shown)
-
-    if isinstance(exc, PackageError):
-        out = type(exc).__new__(type(exc))
-        out.__dict__.update(exc.__dict__)
-        out.args = tuple(fix(a) if isinstance(a, str) else a for a in exc.args)
-        out.file = fix(exc.file)
-        return out
-    if isinstance(exc, OSError):
-        return OSError(exc.errno, fix(exc.strerror) or str(exc), fix(str(exc.filename)) if exc.filename else None)
-    return exc
+        except (PackageError, OSError) as exc:      # name the user's package, not the staging copy
+            raise with_path_replaced(exc, str(staging), os.path.normpath(str(path))) from None
 
 
 def _build_staged(path: str | os.PathLike, staging: Path, when: dt.datetime, created: str,
