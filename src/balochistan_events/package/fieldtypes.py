@@ -2,6 +2,7 @@
 pandas types. One place for the type system, used by validation, load() and the Parquet writer."""
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -232,3 +233,89 @@ def _series(arr: pa.Array | pa.ChunkedArray, f: dict) -> pd.Series:
         # Arrow-backed string dtype (the default storage): the text buffers are shared, not copied per cell
         values = arr.cast(pa.string()).to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
     return pd.Series(values, name=name, copy=False).reset_index(drop=True)
+
+
+_CSV_SPECIAL = r'[,"\r\n]'
+
+
+def _lexical(arr: pa.Array, t: str) -> pa.Array | None:
+    """A typed column as the Table Schema's lexical forms (large_string, null for missing), or None
+    when this fast path cannot promise the exact text of the slow writer (csv.writer over str())."""
+    if t in ("integer", "year") and pa.types.is_integer(arr.type):
+        return pc.cast(arr, pa.large_string())
+    if t == "date" and (pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type)):
+        days = arr.cast(pa.timestamp("s")) if pa.types.is_date(arr.type) else arr
+        years = pc.year(days)
+        if len(arr) > arr.null_count and (pc.min(years).as_py() < 1000 or pc.max(years).as_py() > 9999):
+            return None     # strftime would not pad the year to four digits
+        return pc.cast(pc.strftime(days, format="%Y-%m-%d"), pa.large_string())
+    if t in ("string", "any") and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        if pc.any(pc.fill_null(pc.match_substring_regex(arr, _CSV_SPECIAL), False)).as_py():
+            return None     # a cell that needs quoting: leave the quoting rules to csv.writer
+        return arr.cast(pa.large_string())
+    return None
+
+
+def frame_csv_bytes(df: pd.DataFrame, fields: list[dict]) -> bytes | None:
+    """The frame as CSV (header, LF, no cell needing quotes, empty for missing), built column-wise
+    in Arrow: the bytes csv.writer writes for the same cells. None when a column is of a type or holds
+    a value this path does not cover (numbers, booleans, text with commas, quotes or newlines)."""
+    names = [f["name"] for f in fields]
+    if not names or any(re.search(_CSV_SPECIAL, n) for n in names) or (len(names) == 1):
+        return None
+    cells = []
+    for f in fields:
+        series = df[f["name"]]
+        arr = pa.array(series.astype("string") if f.get("type", "string") in ("string", "any") else series,
+                       from_pandas=True)
+        text = _lexical(arr, f.get("type", "string"))
+        if text is None:
+            return None
+        cells.append(pc.fill_null(text, ""))
+    sep, empty, newline = (pa.scalar(x, pa.large_string()) for x in (",", "", "\n"))
+    rows = pc.binary_join_element_wise(*cells, sep) if len(df) else pa.array([], pa.large_string())
+    rows = pc.binary_join_element_wise(rows, empty, newline)
+    head = (",".join(names) + "\n").encode("utf-8")
+    if not len(rows):
+        return head
+    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)[rows.offset:rows.offset + len(rows) + 1]
+    body = rows.buffers()[2].slice(int(offsets[0]), int(offsets[-1] - offsets[0]))
+    return head + body.to_pybytes()
+
+
+def frame_to_csv(df: pd.DataFrame, fields: list[dict]) -> bytes:
+    """A DataFrame as CSV with the Table Schema's lexical forms: LF, minimal quoting, empty for missing.
+    Column-wise in Arrow when it can (frame_csv_bytes), else cell by cell through csv.writer."""
+    import csv
+    import io
+
+    import pandas as pd
+
+    fast = frame_csv_bytes(df, fields)
+    if fast is not None:
+        return fast
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([f["name"] for f in fields])
+    cols = []
+    for f in fields:
+        t = f.get("type", "string")
+        values = df[f["name"]].tolist()
+        out = []
+        for v in values:
+            if v is None or (not isinstance(v, str) and pd.isna(v)):
+                out.append("")
+            elif t == "integer":
+                out.append(str(int(v)))
+            elif t == "date":
+                out.append(pd.Timestamp(v).strftime("%Y-%m-%d"))
+            elif t == "boolean":
+                out.append("true" if v else "false")
+            elif t == "number":
+                out.append(repr(float(v)))
+            else:
+                out.append(str(v))
+        cols.append(out)
+    for row in zip(*cols, strict=False):
+        w.writerow(row)
+    return buf.getvalue().encode("utf-8")
