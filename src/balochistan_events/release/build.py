@@ -28,10 +28,14 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from balochistan_events.errors import PackageError
 from balochistan_events.package.descriptor import Package, Resource, check_schema, parse_json, read_package
 from balochistan_events.package.source import DESCRIPTOR, DirectorySource, check_relative_path, open_source
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ARTIFACT = "balochistan-events"
 CHANGELOG = "CHANGELOG.md"
@@ -293,7 +297,7 @@ def summary_schema(pkg: Package, columns: list[str]) -> dict:
             "fields": schema.pop("fields"), **schema}
 
 
-def frame_to_csv(df, fields: list[dict]) -> bytes:
+def frame_to_csv(df: pd.DataFrame, fields: list[dict]) -> bytes:
     """A DataFrame as CSV with the Table Schema's lexical forms: LF, minimal quoting, empty for missing."""
     from balochistan_events.package.fieldtypes import frame_to_csv as to_csv
 
@@ -321,7 +325,7 @@ def derived_summary(staging: Path, pkg: Package, typed: dict | None = None) -> t
 
 # --- the build -------------------------------------------------------------------------------------
 
-def build_zip(path: str | os.PathLike = ".", date=None, overrides: dict[str, bytes] | None = None,
+def build_zip(path: str | os.PathLike = ".", date: str | dt.date | None = None, overrides: dict[str, bytes] | None = None,
               validate: bool = True) -> BuiltZip:
     """Build the release zip in memory. `overrides` replace files of the package (release passes the
     new datapackage.json and CHANGELOG.md this way, so nothing on disk changes before the build worked)."""
