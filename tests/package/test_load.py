@@ -96,3 +96,66 @@ def test_parquet_with_empty_coded_cells_loads_like_the_csv(package_copy):
                    package_copy / "data" / "claims.parquet")
     with pytest.raises(PackageError, match="qualifier"):
         be.load(package_copy)
+
+
+def _claims_resource(package_copy):
+    from balochistan_events.package.descriptor import read_package
+    from balochistan_events.package.source import open_source
+
+    source = open_source(package_copy)
+    try:
+        return read_package(source).resources["claims"]
+    finally:
+        source.close()
+
+
+def test_parquet_in_several_row_groups_loads_like_the_csv(package_copy):
+    """Row groups stay separate chunks all the way to pandas (no concatenation), coded columns come
+    dictionary-encoded per row group, each with its own dictionary: the frame is the CSV's."""
+    import pyarrow.parquet as pq
+
+    from balochistan_events.package.parquet import sort_by_key, typed_table
+
+    res = _claims_resource(package_copy)
+    by_csv = be.load(package_copy)
+    table = sort_by_key(typed_table(res, (package_copy / res.path).read_bytes(), res.path), res)
+    pq.write_table(table, package_copy / "data" / "claims.parquet", row_group_size=7)
+    assert pq.ParquetFile(package_copy / "data" / "claims.parquet").metadata.num_row_groups > 2
+    by_parquet = be.load(package_copy)
+    expected = by_csv.claims.sort_values("claim_id", kind="mergesort").reset_index(drop=True)
+    pd.testing.assert_frame_equal(by_parquet.claims, expected)
+
+
+def test_an_unknown_code_in_any_row_group_is_refused(package_copy):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from balochistan_events.package.parquet import typed_table
+
+    res = _claims_resource(package_copy)
+    table = typed_table(res, (package_copy / res.path).read_bytes(), res.path)
+    subject = table.column("subject").to_pylist()
+    subject[-1] = "aliens"                      # only the last row group holds it
+    table = table.set_column(table.schema.get_field_index("subject"), table.schema.field("subject"),
+                             pa.array(subject, pa.string()))
+    pq.write_table(table, package_copy / "data" / "claims.parquet", row_group_size=10)
+    with pytest.raises(PackageError, match="subject.*aliens"):
+        be.load(package_copy)
+
+
+def test_category_codes_map_dictionaries_and_plain_text_alike():
+    import numpy as np
+    import pyarrow as pa
+
+    from balochistan_events.package.fieldtypes import category_codes
+
+    codes = ["low", "mid", "high"]
+    plain = pa.array(["high", None, "low", "zzz", "mid"])
+    # the dictionary has an entry that no cell uses, and a stranger ("zzz") that one cell does
+    encoded = pa.DictionaryArray.from_arrays(pa.array([0, None, 2, 3, 4], pa.int32()),
+                                             pa.array(["high", "unused", "low", "zzz", "mid"]))
+    chunked = pa.chunked_array([plain.slice(0, 2), plain.slice(2)])
+    expected = np.array([2, -1, 0, -1, 1])
+    for arr in (plain, encoded, chunked):
+        assert category_codes(arr, codes).tolist() == expected.tolist()
+    assert category_codes(pa.array([3, None, 1], pa.int64()), [1, 2, 3]).tolist() == [2, -1, 0]

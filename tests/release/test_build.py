@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from release_helpers import commit, git_repo, make_package, read_rows, write_rows
 
 import balochistan_events as be
 from balochistan_events.cli import cli
@@ -19,7 +20,6 @@ from balochistan_events.package.descriptor import read_package
 from balochistan_events.package.fieldtypes import arrow_schema
 from balochistan_events.package.source import open_source
 from balochistan_events.release.build import build_release, build_zip, extract
-from release_helpers import commit, git_repo, make_package, read_rows, write_rows
 
 DATE = "2026-11-23"
 
@@ -332,3 +332,17 @@ def test_companion_files_ship_and_are_hashed(tmp_path):
     recorded = json.dumps(desc)
     for rel in COMPANION_FILES:
         assert rel in recorded, rel
+
+
+def test_parquet_is_stored_and_text_deflated_at_the_chosen_level(built):
+    """Parquet is zstd inside: the zip stores it; everything else is deflated (the level was chosen by
+    measurement, see docs/benchmarks.md). Stored members still carry their CRC and read back intact."""
+    from balochistan_events.release.build import ZIP_LEVEL
+
+    assert 1 <= ZIP_LEVEL <= 9
+    with zipfile.ZipFile(built[1]) as zf:
+        methods = {i.filename.rsplit("/", 1)[-1]: i.compress_type for i in zf.infolist()}
+        assert zf.testzip() is None
+    parquet = [m for m in methods if m.endswith(".parquet")]
+    assert parquet and all(methods[m] == zipfile.ZIP_STORED for m in parquet)
+    assert all(t == zipfile.ZIP_DEFLATED for m, t in methods.items() if not m.endswith(".parquet"))

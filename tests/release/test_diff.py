@@ -255,3 +255,29 @@ def test_what_cannot_be_compared_exits_2(pair, tmp_path, monkeypatch):
     result = run(old, new)
     assert result.exit_code == 2
     assert rows[0]["actor_id"] in result.output
+
+
+def test_rows_in_another_order_with_same_values_in_other_words_are_unchanged(pair):
+    """Rows are paired by key whatever their order; a cell whose text differs but whose value is the
+    same ("+5" for 5) is not a change; a retyped field compares every cell, not only those whose text differs."""
+    old, new = pair
+    fields, rows = read_rows(new / "data" / "claims.csv")
+    row = next(r for r in rows if r["value_best"])
+    row["value_best"] = "+" + row["value_best"]
+    moved = next(r for r in rows if r is not row and r["value_best"])
+    moved_key, moved_best = moved["claim_id"], int(moved["value_best"])
+    moved["value_best"] = str(moved_best + 1)
+    if moved["value_high"]:
+        moved["value_high"] = str(max(int(moved["value_high"]), moved_best + 1))
+    write_rows(new / "data" / "claims.csv", fields, list(reversed(rows)))
+    d = diff_packages(old, new)
+    changed = {r["key"]: r["fields"] for r in d.tables["claims"].changed}
+    assert row["claim_id"] not in changed
+    assert changed[moved_key]["value_best"] == {"before": moved_best, "after": moved_best + 1}
+    # changed keys are listed in the new file's row order
+    order = [r["claim_id"] for r in reversed(rows)]
+    assert [r["key"] for r in d.tables["claims"].changed] == sorted(changed, key=order.index)
+    edit_schema(new, "claims", lambda s: field_of(s, "credibility").update(type="string"))
+    d = diff_packages(old, new)
+    assert any(c.kind == "field_retyped" for c in d.changes)
+    assert not any("credibility" in r["fields"] for r in d.tables["claims"].changed)

@@ -2,9 +2,17 @@
 pandas types. One place for the type system, used by validation, load() and the Parquet writer."""
 from __future__ import annotations
 
+import re
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from balochistan_events.package.descriptor import Resource
 
 # Lexical forms from the Table Schema v2 spec (defaults, no custom formats).
 _INTEGER = r"^[+-]?[0-9]{1,18}$"
@@ -149,43 +157,168 @@ def is_coded(field: dict) -> bool:
     return "enum" in field.get("constraints", {})
 
 
-def to_pandas(typed: dict[str, pa.Array], resource):
+def _chunks(arr: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
+    return list(arr.chunks) if isinstance(arr, pa.ChunkedArray) else [arr]
+
+
+def category_codes(arr: pa.Array | pa.ChunkedArray, codes: list) -> np.ndarray:
+    """Positions of the values in `codes` (the schema's enum), -1 for missing cells and for values
+    outside the codes. Dictionary-encoded chunks (Parquet's own encoding) are mapped through their
+    dictionary: one lookup per distinct value, then a numpy take, never a Python object per cell."""
+    out = []
+    for chunk in _chunks(arr):
+        if pa.types.is_dictionary(chunk.type):
+            value_set = pa.array(codes, chunk.type.value_type)
+            # dictionary position -> code position; the extra last slot (-1) is where null indices go
+            lookup = pc.fill_null(pc.index_in(chunk.dictionary, value_set=value_set), -1)
+            lookup = np.append(np.asarray(lookup.to_numpy(zero_copy_only=False), dtype=np.int64), -1)
+            indices = pc.fill_null(chunk.indices.cast(pa.int64()), len(chunk.dictionary))
+            out.append(lookup[np.asarray(indices.to_numpy(zero_copy_only=False))])
+        else:
+            value_set = pa.array(codes, chunk.type)
+            pos = pc.fill_null(pc.index_in(chunk, value_set=value_set), -1)
+            out.append(np.asarray(pos.to_numpy(zero_copy_only=False), dtype=np.int64))
+    merged = np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+    small = np.int8 if len(codes) < 127 else np.int16 if len(codes) < 32767 else np.int32
+    return merged.astype(small, copy=False)
+
+
+def _decoded(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    if pa.types.is_dictionary(arr.type):
+        return arr.dictionary_decode() if isinstance(arr, pa.Array) else \
+            pa.chunked_array([c.dictionary_decode() for c in arr.chunks], arr.type.value_type)
+    return arr
+
+
+def to_pandas(typed: dict[str, pa.Array | pa.ChunkedArray], resource: Resource) -> pd.DataFrame:
     """Typed DataFrame in schema column order: dates as datetime64, coded fields categorical with the
-    schema's codes as categories, integers nullable (Int64), booleans nullable, text as string."""
+    schema's codes as categories, integers nullable (Int64), booleans nullable, text as string.
+
+    Columns may be Arrow arrays or chunked arrays (a Parquet file's row groups), plain or
+    dictionary-encoded; chunks are never concatenated, and text is handed to pandas' Arrow-backed
+    string dtype without a Python object per cell."""
     import pandas as pd
 
     columns = {}
     for f in resource.fields:
         name = f["name"]
-        if name not in typed:
-            continue
-        arr = typed[name]
+        if name in typed:
+            columns[name] = _series(typed[name], f)
+    return pd.DataFrame(columns, copy=False)
+
+
+_NULLABLE = {"integer": "Int64", "year": "Int64", "number": "Float64", "boolean": "boolean"}
+
+
+def _series(arr: pa.Array | pa.ChunkedArray, f: dict) -> pd.Series:
+    import pandas as pd
+
+    t = f.get("type", "string")
+    name = f["name"]
+    if is_coded(f):
+        codes = f["constraints"]["enum"]
+        if t in ("integer", "year") and not pa.types.is_dictionary(arr.type):
+            arr = arr.cast(pa.int64())
+        # load() refuses unknown codes before this point; for frames built by hand (pandera checks),
+        # a value outside the codes becomes missing (-1) explicitly
+        cat = pd.Categorical.from_codes(category_codes(arr, codes), categories=codes)
+        return pd.Series(cat, name=name, copy=False)
+    arr = _decoded(arr)
+    if t in _NULLABLE:
+        # pyarrow hands whole (chunked) arrays to the extension dtype's __from_arrow__
+        dtype = pd.api.types.pandas_dtype(_NULLABLE[t])
+        values = arr.to_pandas(types_mapper={arr.type: dtype}.get)
+    elif t == "date":
+        values = arr.cast(pa.timestamp("s")).to_pandas()
+    elif t == "datetime":
+        values = arr.to_pandas()
+    else:
+        # Arrow-backed string dtype (the default storage): the text buffers are shared, not copied per cell
+        values = arr.cast(pa.string()).to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
+    return pd.Series(values, name=name, copy=False).reset_index(drop=True)
+
+
+_CSV_SPECIAL = r'[,"\r\n]'
+
+
+def _lexical(arr: pa.Array, t: str) -> pa.Array | None:
+    """A typed column as the Table Schema's lexical forms (large_string, null for missing), or None
+    when this fast path cannot promise the exact text of the slow writer (csv.writer over str())."""
+    if t in ("integer", "year") and pa.types.is_integer(arr.type):
+        return pc.cast(arr, pa.large_string())
+    if t == "date" and (pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type)):
+        days = arr.cast(pa.timestamp("s")) if pa.types.is_date(arr.type) else arr
+        years = pc.year(days)
+        if len(arr) > arr.null_count and (pc.min(years).as_py() < 1000 or pc.max(years).as_py() > 9999):
+            return None     # strftime would not pad the year to four digits
+        return pc.cast(pc.strftime(days, format="%Y-%m-%d"), pa.large_string())
+    if t in ("string", "any") and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        if pc.any(pc.fill_null(pc.match_substring_regex(arr, _CSV_SPECIAL), False)).as_py():
+            return None     # a cell that needs quoting: leave the quoting rules to csv.writer
+        return arr.cast(pa.large_string())
+    return None
+
+
+def frame_csv_bytes(df: pd.DataFrame, fields: list[dict]) -> bytes | None:
+    """The frame as CSV (header, LF, no cell needing quotes, empty for missing), built column-wise
+    in Arrow: the bytes csv.writer writes for the same cells. None when a column is of a type or holds
+    a value this path does not cover (numbers, booleans, text with commas, quotes or newlines)."""
+    names = [f["name"] for f in fields]
+    if not names or any(re.search(_CSV_SPECIAL, n) for n in names) or (len(names) == 1):
+        return None
+    cells = []
+    for f in fields:
+        series = df[f["name"]]
+        arr = pa.array(series.astype("string") if f.get("type", "string") in ("string", "any") else series,
+                       from_pandas=True)
+        text = _lexical(arr, f.get("type", "string"))
+        if text is None:
+            return None
+        cells.append(pc.fill_null(text, ""))
+    sep, empty, newline = (pa.scalar(x, pa.large_string()) for x in (",", "", "\n"))
+    rows = pc.binary_join_element_wise(*cells, sep) if len(df) else pa.array([], pa.large_string())
+    rows = pc.binary_join_element_wise(rows, empty, newline)
+    head = (",".join(names) + "\n").encode("utf-8")
+    if not len(rows):
+        return head
+    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)[rows.offset:rows.offset + len(rows) + 1]
+    body = rows.buffers()[2].slice(int(offsets[0]), int(offsets[-1] - offsets[0]))
+    return head + body.to_pybytes()
+
+
+def frame_to_csv(df: pd.DataFrame, fields: list[dict]) -> bytes:
+    """A DataFrame as CSV with the Table Schema's lexical forms: LF, minimal quoting, empty for missing.
+    Column-wise in Arrow when it can (frame_csv_bytes), else cell by cell through csv.writer."""
+    import csv
+    import io
+
+    import pandas as pd
+
+    fast = frame_csv_bytes(df, fields)
+    if fast is not None:
+        return fast
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([f["name"] for f in fields])
+    cols = []
+    for f in fields:
         t = f.get("type", "string")
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
-        if pa.types.is_dictionary(arr.type):
-            arr = arr.dictionary_decode()
-        if is_coded(f):
-            codes = f["constraints"]["enum"]
-            if t in ("integer", "year"):
-                s = pd.Series(arr.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get))
+        values = df[f["name"]].tolist()
+        out = []
+        for v in values:
+            if v is None or (not isinstance(v, str) and pd.isna(v)):
+                out.append("")
+            elif t == "integer":
+                out.append(str(int(v)))
+            elif t == "date":
+                out.append(pd.Timestamp(v).strftime("%Y-%m-%d"))
+            elif t == "boolean":
+                out.append("true" if v else "false")
+            elif t == "number":
+                out.append(repr(float(v)))
             else:
-                s = pd.Series(arr.to_pylist(), dtype=object)
-            # load() refuses unknown codes before this point; for frames built by hand (pandera checks),
-            # a value outside the codes becomes missing explicitly rather than by a deprecated cast
-            s = s.where(s.isin(codes), None)
-            s = pd.Series(pd.Categorical(s, categories=codes), name=name)
-        elif t in ("integer", "year"):
-            s = arr.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
-        elif t == "number":
-            s = arr.to_pandas(types_mapper={pa.float64(): pd.Float64Dtype()}.get)
-        elif t == "boolean":
-            s = arr.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
-        elif t == "date":
-            s = pd.Series(arr.cast(pa.timestamp("s")).to_pandas(), name=name)
-        elif t == "datetime":
-            s = arr.to_pandas()
-        else:
-            s = pd.Series(arr.cast(pa.string()).to_pandas(), dtype="string")
-        columns[name] = pd.Series(s, name=name).reset_index(drop=True)
-    return pd.DataFrame(columns)
+                out.append(str(v))
+        cols.append(out)
+    for row in zip(*cols, strict=False):
+        w.writerow(row)
+    return buf.getvalue().encode("utf-8")

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pyarrow as pa
 
 from balochistan_events.errors import PackageError
 from balochistan_events.package.csvread import read_csv_bytes
 from balochistan_events.package.descriptor import Package, Resource, read_package
-from balochistan_events.package.fieldtypes import arrow_schema, parse, to_pandas
+from balochistan_events.package.fieldtypes import arrow_schema, arrow_type, is_coded, parse, to_pandas
 from balochistan_events.package.source import open_source
 
 BUNDLED = Path(__file__).resolve().parents[1] / "bundled"
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class Dataset(dict):
@@ -119,7 +123,7 @@ def _parquet_path(res: Resource) -> str:
     return res.path[: -len(".csv")] + ".parquet" if res.path.endswith(".csv") else res.path + ".parquet"
 
 
-def _load_table(package: Package, res: Resource, prefer_parquet: bool):
+def _load_table(package: Package, res: Resource, prefer_parquet: bool) -> pd.DataFrame:
     source = package.source
     pq_path = _parquet_path(res)
     if prefer_parquet and source.exists(pq_path):
@@ -144,13 +148,17 @@ def _load_table(package: Package, res: Resource, prefer_parquet: bool):
     return to_pandas(typed, res)
 
 
-def _read_parquet(data: bytes, res: Resource, file: str) -> dict[str, pa.Array]:
+def _read_parquet(data: bytes, res: Resource, file: str) -> dict[str, pa.ChunkedArray]:
+    """The Parquet file's columns as chunked arrays (one chunk per row group, never concatenated),
+    coded text columns dictionary-encoded as Parquet stores them, so to_pandas() builds categoricals
+    from the dictionary instead of from a string per cell."""
     import pyarrow.parquet as pq
 
     from balochistan_events.package.source import MAX_MEMBER_BYTES
 
+    coded = [f["name"] for f in res.fields if is_coded(f) and arrow_type(f) == pa.string()]
     try:
-        reader = pq.ParquetFile(pa.BufferReader(data))
+        reader = pq.ParquetFile(pa.BufferReader(data), read_dictionary=coded)
         meta = reader.metadata
         # a release's Parquet is untrusted: bound what it may expand to before decoding it
         expanded = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
@@ -169,20 +177,40 @@ def _read_parquet(data: bytes, res: Resource, file: str) -> dict[str, pa.Array]:
     out = {}
     for field in expected:
         col = table.column(field.name)
-        if not col.type.equals(field.type):
-            raise PackageError(f"Parquet column {field.name!r} is {col.type}, the Table Schema says {field.type}",
+        stored = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
+        if not stored.equals(field.type):
+            raise PackageError(f"Parquet column {field.name!r} is {stored}, the Table Schema says {field.type}",
                                file=file, field=field.name)
-        col = col.combine_chunks()
         codes = res.field(field.name).get("constraints", {}).get("enum")
-        if codes is not None and pa.types.is_string(col.type):
-            import pyarrow.compute as pc
-
-            # is_in gives false (not null) for a null cell; an empty cell is allowed, only present values count
-            unknown = pc.and_(pc.is_valid(col), pc.invert(pc.is_in(col, value_set=pa.array(codes, pa.string()))))
-            if pc.any(unknown).as_py():
-                bad = col.filter(unknown)[0].as_py()
+        if codes is not None and pa.types.is_string(stored):
+            bad = _unknown_code(col, codes)
+            if bad is not None:
                 # a categorical would turn it into a missing value silently: refuse instead
-                raise PackageError(f"Parquet column {field.name!r} holds {str(bad)[:60]!r}, not one of the schema's codes",
+                raise PackageError(f"Parquet column {field.name!r} holds {bad[:60]!r}, not one of the schema's codes",
                                    file=file, field=field.name)
         out[field.name] = col
     return out
+
+
+def _unknown_code(col: pa.ChunkedArray, codes: list) -> str | None:
+    """The first present value that is not one of the codes, else None. For a dictionary-encoded
+    chunk only its (small) dictionary is looked up; the cells are touched only when the dictionary
+    holds a stranger (a crafted file may carry unused dictionary entries)."""
+    import pyarrow.compute as pc
+
+    value_set = pa.array(codes, pa.string())
+    for chunk in col.chunks:
+        if pa.types.is_dictionary(chunk.type):
+            strangers = pc.invert(pc.is_in(chunk.dictionary, value_set=value_set))
+            if not pc.any(strangers).as_py():
+                continue
+            positions = pa.array(np.flatnonzero(strangers.to_numpy(zero_copy_only=False)), chunk.indices.type)
+            used = pc.filter(chunk.indices, pc.is_in(chunk.indices, value_set=positions))
+            if len(used):
+                return str(chunk.dictionary[used[0].as_py()].as_py())
+            continue
+        # is_in gives false (not null) for a null cell; an empty cell is allowed, only present values count
+        unknown = pc.and_(pc.is_valid(chunk), pc.invert(pc.is_in(chunk, value_set=value_set)))
+        if pc.any(unknown).as_py():
+            return str(chunk.filter(unknown)[0].as_py())
+    return None

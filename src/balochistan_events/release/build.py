@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import csv
 import datetime as dt
 import hashlib
 import io
@@ -32,10 +31,14 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from balochistan_events.errors import PackageError, with_path_replaced
 from balochistan_events.package.descriptor import Package, Resource, check_schema, parse_json, read_package
 from balochistan_events.package.source import DESCRIPTOR, DirectorySource, check_relative_path, open_source
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ARTIFACT = "balochistan-events"
 CHANGELOG = "CHANGELOG.md"
@@ -47,7 +50,10 @@ DERIVED_SCHEMA_PATH = "schemas/claims_summary.json"
 HASH_PLACEHOLDER = "0" * 64
 # Members sit at the zip's root (a Frictionless zip); 1.0.0 used f"{ARTIFACT}-{version}/".
 ZIP_PREFIX = ""
-ZIP_LEVEL = 9
+# Chosen by measurement (docs/benchmarks.md, "Compression"): on 148 MB of synthetic CSV, deflate level 1
+# takes 1.8 s of CPU against 12 s at level 9 for a third more bytes; on the shipped release, 0.48 MB against 0.38.
+ZIP_LEVEL = 1
+STORED_SUFFIXES = (".parquet",)     # already zstd-compressed: deflate saves 3% for its whole CPU cost
 FILE_MODE = 0o100644
 
 
@@ -294,43 +300,24 @@ def summary_schema(pkg: Package, columns: list[str]) -> dict:
             "fields": schema.pop("fields"), **schema}
 
 
-def frame_to_csv(df, fields: list[dict]) -> bytes:
+def frame_to_csv(df: pd.DataFrame, fields: list[dict]) -> bytes:
     """A DataFrame as CSV with the Table Schema's lexical forms: LF, minimal quoting, empty for missing."""
-    import pandas as pd
+    from balochistan_events.package.fieldtypes import frame_to_csv as to_csv
 
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow([f["name"] for f in fields])
-    cols = []
-    for f in fields:
-        t = f.get("type", "string")
-        values = df[f["name"]].tolist()
-        out = []
-        for v in values:
-            if v is None or (not isinstance(v, str) and pd.isna(v)):
-                out.append("")
-            elif t == "integer":
-                out.append(str(int(v)))
-            elif t == "date":
-                out.append(pd.Timestamp(v).strftime("%Y-%m-%d"))
-            elif t == "boolean":
-                out.append("true" if v else "false")
-            elif t == "number":
-                out.append(repr(float(v)))
-            else:
-                out.append(str(v))
-        cols.append(out)
-    for row in zip(*cols, strict=False):
-        w.writerow(row)
-    return buf.getvalue().encode("utf-8")
+    return to_csv(df, fields)
 
 
-def derived_summary(staging: Path, pkg: Package) -> tuple[dict, bytes]:
-    """(Table Schema, CSV bytes) of the claims summary of the staged package."""
+def derived_summary(staging: Path, pkg: Package, typed: dict | None = None) -> tuple[dict, bytes]:
+    """(Table Schema, CSV bytes) of the claims summary: from `typed` (name -> Arrow table from typed_table)."""
+    from balochistan_events.package.fieldtypes import to_pandas
     from balochistan_events.package.loading import load
     from balochistan_events.package.summary import claims_summary
 
-    ds = load(staging, prefer_parquet=False)
+    if typed and {"claims", "actors"} <= set(typed):
+        ds = {name: to_pandas(dict(zip(t.column_names, t.columns, strict=True)), pkg.resources[name])
+              for name, t in typed.items()}
+    else:
+        ds = load(staging, prefer_parquet=False)
     df = claims_summary(ds)
     schema = summary_schema(pkg, list(df.columns))
     check_schema(copy.deepcopy(schema), DERIVED_SCHEMA_PATH)
@@ -379,16 +366,20 @@ def _build_staged(path: str | os.PathLike, staging: Path, when: dt.datetime, cre
     manifest: dict[str, bytes] = {}
     # Renderers see the package as a user's checkout would (the four source tables, new version).
     documents = render_documents(staging, when)
+    typed = {}          # the typed claims and actors, reused for the derived summary
     for res in pkg.resources.values():
         csv_bytes = source.read(res.path)
         files[res.path] = csv_bytes
         table = typed_table(res, csv_bytes, res.path)
         manifest[parquet_path(res.path)] = parquet_bytes(table, res, version, name)
+        if res.name in ("claims", "actors"):
+            typed[res.name] = table
         if res.schema_path:
             manifest[res.schema_path] = source.read(res.schema_path)
     derived_res = None
     if DERIVED_NAME not in pkg.resources and {"claims", "actors", "events"} <= set(pkg.resources):
-        schema, summary_csv = derived_summary(staging, pkg)
+        schema, summary_csv = derived_summary(staging, pkg, typed)
+        typed.clear()
         derived_res = Resource(DERIVED_NAME, DERIVED_PATH, check_schema(copy.deepcopy(schema), DERIVED_SCHEMA_PATH),
                                DERIVED_SCHEMA_PATH, {})
         files[DERIVED_PATH] = summary_csv
@@ -460,16 +451,18 @@ def built_descriptor(desc: dict, files: dict[str, bytes], manifest: dict[str, by
 
 
 def write_zip(members: dict[str, bytes], prefix: str, when: dt.datetime) -> bytes:
-    """A zip with fixed entry order, times, permissions and compression: same input, same bytes."""
+    """A zip with fixed entry order, times, permissions and compression: same input, same bytes.
+    Text is deflated at ZIP_LEVEL; Parquet (zstd inside) is stored."""
     buf = io.BytesIO()
     stamp = _zip_time(when)
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as zf:
         for name, data in members.items():
+            method = zipfile.ZIP_STORED if name.endswith(STORED_SUFFIXES) else zipfile.ZIP_DEFLATED
             info = zipfile.ZipInfo(prefix + name, date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            info.compress_type = method
             info.create_system = 3            # unix, so the permission bits below are honoured
             info.external_attr = FILE_MODE << 16
-            zf.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL)
+            zf.writestr(info, data, compress_type=method, compresslevel=ZIP_LEVEL)
     return buf.getvalue()
 
 

@@ -367,9 +367,10 @@ def _diff_schema(o: Resource, n: Resource, d: PackageDiff) -> dict[str, str]:
 class _Table:
     res: Resource
     file: str
-    typed: dict[str, pa.Array]
+    fields: dict[str, dict]          # name -> Table Schema field, for parsing the cells that differ
     raw: dict[str, pa.Array]
     rows: int
+    missing: list[str]
 
 
 def _read_table(pkg: Package, res: Resource) -> _Table:
@@ -381,13 +382,9 @@ def _read_table(pkg: Package, res: Resource) -> _Table:
     lost = [p for p in raw.problems if p.rule in ("ragged_row", "csv_syntax")]
     if lost:
         raise PackageError(f"{lost[0].message}; fix the file (see validate) before diffing", file=file, line=lost[0].line)
-    typed, texts = {}, {}
-    missing = res.schema.get("missingValues", [""])
-    for f in res.fields:
-        if f["name"] in raw.columns:
-            texts[f["name"]] = raw.columns[f["name"]]
-            typed[f["name"]] = parse(raw.columns[f["name"]], f, missing)[0]
-    return _Table(res, file, typed, texts, raw.num_rows)
+    fields = {f["name"]: f for f in res.fields if f["name"] in raw.columns}
+    texts = {name: raw.columns[name] for name in fields}
+    return _Table(res, file, fields, texts, raw.num_rows, res.schema.get("missingValues", [""]))
 
 
 def _key_array(t: _Table, key: list[str]) -> pa.Array:
@@ -434,6 +431,41 @@ def _changed_mask(a: pa.Array, b: pa.Array, ra: pa.Array, rb: pa.Array) -> np.nd
     return ~np.asarray(same.to_numpy(zero_copy_only=False), dtype=bool)
 
 
+_PARSE_KEYS = ("type", "format", "trueValues", "falseValues", "bareNumber", "decimalChar", "groupChar", "missingValues")
+
+
+def _aligned(arr: pa.Array, idx: np.ndarray) -> pa.Array:
+    """arr.take(idx), skipped when idx is 0..n-1 over the whole array (rows in the same order)."""
+    if len(idx) == len(arr) and (not len(idx) or (idx[0] == 0 and idx[-1] == len(idx) - 1
+                                                  and bool((np.diff(idx) == 1).all()))):
+        return arr
+    return arr.take(pa.array(idx, pa.int64()))
+
+
+def _changed_cells(ot: _Table, nt: _Table, old_name: str, new_name: str, old_idx: np.ndarray,
+                   new_idx: np.ndarray) -> list[tuple[int, dict]]:
+    """(position among the paired rows, {"before", "after"}) of each changed cell of one column. Text
+    is compared for every row; only cells whose text differs are parsed (the same text under the
+    same field definition is the same value), unless the definition changed, then every cell is."""
+    of, nf = ot.fields[old_name], nt.fields[new_name]
+    ra, rb = _aligned(ot.raw[old_name], old_idx), _aligned(nt.raw[new_name], new_idx)
+    same_reading = ot.missing == nt.missing and all(of.get(k) == nf.get(k) for k in _PARSE_KEYS)
+    if same_reading:
+        text_same = np.asarray(pc.fill_null(pc.equal(ra, rb), False).to_numpy(zero_copy_only=False), dtype=bool)
+        candidates = np.flatnonzero(~text_same)
+        if not len(candidates):
+            return []
+        take = pa.array(candidates, pa.int64())
+        ra, rb = ra.take(take), rb.take(take)
+    else:
+        candidates = np.arange(len(ra))
+    a, b = parse(ra, of, ot.missing)[0], parse(rb, nf, nt.missing)[0]
+    hits = np.flatnonzero(_changed_mask(a, b, ra, rb))
+    same_type = a.type.equals(b.type)
+    return [(int(candidates[j]), {"before": _cell(a, ra, j, same_type), "after": _cell(b, rb, j, same_type)})
+            for j in hits.tolist()]
+
+
 def _diff_rows(old: Package, o: Resource, new: Package, n: Resource, mapping: dict[str, str], d: PackageDiff,
                referenced: bool) -> TableDiff:
     t = n.name
@@ -454,25 +486,16 @@ def _diff_rows(old: Package, o: Resource, new: Package, n: Resource, mapping: di
     new_idx = np.flatnonzero(~added_mask)
     old_idx = np.asarray(pc.take(pos, pa.array(new_idx, pa.int64())).to_numpy(zero_copy_only=False), dtype=np.int64) \
         if len(new_idx) else np.zeros(0, dtype=np.int64)
-    new_keys_list = new_key.to_pylist()
-    added = [new_keys_list[i] for i in np.flatnonzero(added_mask)]
+    added = new_key.filter(pa.array(added_mask)).to_pylist()
     removed = pc.filter(old_key, pa.array(removed_mask)).to_pylist()
     per_row: dict[int, dict] = {}
-    take_o, take_n = pa.array(old_idx, pa.int64()), pa.array(new_idx, pa.int64())
     for old_name, new_name in mapping.items():
         if old_name not in ot.raw or new_name not in nt.raw or not len(new_idx):
             continue
-        a, b = ot.typed[old_name].take(take_o), nt.typed[new_name].take(take_n)
-        ra, rb = ot.raw[old_name].take(take_o), nt.raw[new_name].take(take_n)
-        mask = _changed_mask(a, b, ra, rb)
-        hits = np.flatnonzero(mask)
-        if not len(hits):
-            continue
-        same_type = a.type.equals(b.type)
-        for j in hits.tolist():
-            per_row.setdefault(j, {})[new_name] = {"before": _cell(a, ra, j, same_type),
-                                                   "after": _cell(b, rb, j, same_type)}
-    changed = [{"key": new_keys_list[int(new_idx[j])], "fields": fields} for j, fields in sorted(per_row.items())]
+        for j, cells in _changed_cells(ot, nt, old_name, new_name, old_idx, new_idx):
+            per_row.setdefault(j, {})[new_name] = cells
+    row_keys = new_key.take(pa.array(new_idx[sorted(per_row)], pa.int64())).to_pylist() if per_row else []
+    changed = [{"key": k, "fields": per_row[j]} for k, j in zip(row_keys, sorted(per_row), strict=True)]
     td = TableDiff(t, "changed" if (added or removed or changed) else "unchanged", key, ot.rows, nt.rows,
                    added, removed, changed)
     if added:
