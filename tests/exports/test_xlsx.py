@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from balochistan_events.cli import cli
 from balochistan_events.exports import load_for_export
 from balochistan_events.exports.xlsx import MAX_WIDTH, MIN_WIDTH, workbook_bytes
-from balochistan_events.release.build import summary_schema
+from balochistan_events.release.derived import summary_schema
 from sample_package import shared_sample, shared_sample_release
 
 openpyxl = pytest.importorskip("openpyxl")

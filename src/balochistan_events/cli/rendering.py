@@ -74,7 +74,7 @@ def _write_workbook(path: str, out: str) -> None:
     from balochistan_events.exports import load_for_export
     from balochistan_events.exports.xlsx import workbook_bytes
     from balochistan_events.package.atomic import write_bytes
-    from balochistan_events.release.build import summary_schema
+    from balochistan_events.release.derived import summary_schema
 
     data = workbook_bytes(load_for_export(path), None, summary_schema)
     with out_lock(out, path):

@@ -34,19 +34,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from balochistan_events.errors import PackageError, with_path_replaced
-from balochistan_events.package.descriptor import Package, Resource, check_schema, parse_json, read_package
+from balochistan_events.package.descriptor import Resource, check_schema, parse_json, read_package
 from balochistan_events.package.source import DESCRIPTOR, DirectorySource, check_relative_path, open_source
+from balochistan_events.release.derived import DERIVED_NAME, DERIVED_PATH, DERIVED_SCHEMA_PATH, derived_summary, summary_schema
 
 if TYPE_CHECKING:
-    import pandas as pd
+    pass
 
 ARTIFACT = "balochistan-events"
 CHANGELOG = "CHANGELOG.md"
 # Shipped beside the data when the package has them: how to load it in R, how to cite it, its licence.
 COMPANION_FILES = ("R/read_balochistan_events.R", "CITATION.cff", "LICENSE-DATA.md")
-DERIVED_NAME = "claims_summary"
-DERIVED_PATH = "data/claims_summary.csv"
-DERIVED_SCHEMA_PATH = "schemas/claims_summary.json"
 HASH_PLACEHOLDER = "0" * 64
 # Members sit at the zip's root (a Frictionless zip); 1.0.0 used f"{ARTIFACT}-{version}/".
 ZIP_PREFIX = ""
@@ -198,132 +196,6 @@ def render_documents(staging: Path, when: dt.datetime) -> dict[str, bytes]:
     return {"codebook.md": render_codebook(str(staging)).encode("utf-8"),
             "report.html": render_report(str(staging), date=when.date().isoformat()).encode("utf-8"),
             **release_workbook(staging, when, read_package(DirectorySource(staging)).version, summary_schema)}
-
-
-# --- the derived claims summary --------------------------------------------------------------------
-
-def _side_text() -> tuple[str, str]:
-    from balochistan_events.package.summary import SIDES
-
-    official = sorted(k for k, v in SIDES.items() if v == "official")
-    armed = sorted(k for k, v in SIDES.items() if v == "armed_group")
-    return ", ".join(official), ", ".join(armed)
-
-
-def summary_schema(pkg: Package, columns: list[str]) -> dict:
-    """A Table Schema for the derived claims summary. Types, codes and constraints are taken from the
-    claims, events and actors schemas (never repeated here); descriptions say how each column is derived."""
-    claims = pkg.resources["claims"]
-    official, armed = _side_text()
-
-    def from_claims(name: str, title: str, description: str, required: bool = False) -> dict:
-        """Type, format, codes and value constraints of a claims field; our own title and description.
-        Crosswalk and rule properties (x-acled, x-hxl, ...) are not copied: they describe claims, not this."""
-        src = claims.field(name)
-        f = {"name": name, "type": src.get("type", "string"), "title": title, "description": description}
-        if "format" in src:
-            f["format"] = src["format"]
-        cons = {k: copy.deepcopy(v) for k, v in src.get("constraints", {}).items() if k not in ("required", "unique")}
-        if required:
-            cons = {"required": True, **cons}
-        if cons:
-            f["constraints"] = cons
-        if "categories" in src:
-            f["categories"] = copy.deepcopy(src["categories"])
-        return f
-
-    def count(name, what):
-        return {"name": name, "type": "integer", "title": what.capitalize(),
-                "description": f"Number of {what} with a figure for this event, claim type and subject.",
-                "constraints": {"required": True, "minimum": 1}}
-
-    partisan = f"partisan claimants (actor types {official}, {armed})"
-    independent = "independent claimants (every other actor type: media, intergovernmental bodies, and so on)"
-    spec = {
-        "event_id": lambda: from_claims("event_id", "Event", "The event the figures are about (events.event_id).",
-                                        required=True),
-        "claim_type": lambda: from_claims("claim_type", "Claim type", "What the figures count (claims.claim_type).",
-                                          required=True),
-        "subject": lambda: from_claims("subject", "Subject", "Who or what the figures count (claims.subject).",
-                                       required=True),
-        "claims": lambda: count("claims", "claims"),
-        "claimants": lambda: count("claimants", "distinct claimants"),
-        "partisan_low": lambda: from_claims("value_best", "Lowest partisan figure", (
-            f"Lowest lower bound (value_low, else value_best) among {partisan}; empty when none.")),
-        "partisan_high": lambda: from_claims("value_best", "Highest partisan figure", (
-            f"Highest upper bound (value_high, else value_best) among {partisan}; empty when none.")),
-        "independent_low": lambda: from_claims("value_best", "Lowest independent figure", (
-            f"Lowest lower bound (value_low, else value_best) among {independent}; empty when none.")),
-        "independent_high": lambda: from_claims("value_best", "Highest independent figure", (
-            f"Highest upper bound (value_high, else value_best) among {independent}; empty when none.")),
-    }
-    for side, types in (("official", official), ("armed_group", armed)):
-        label = side.replace("_", "-")
-        who = f"the latest {label} claim (claimant actor type {types}; latest by claim_date, then claim_id)"
-        spec[f"latest_{side}_value"] = lambda who=who, label=label: from_claims(
-            "value_best", f"Latest {label} figure", f"value_best of {who}; empty when there is none.")
-        spec[f"latest_{side}_claimant_id"] = lambda who=who, label=label: from_claims(
-            "claimant_id", f"Latest {label} claimant", f"Who made {who} (actors.actor_id).")
-        spec[f"latest_{side}_date"] = lambda who=who, label=label: from_claims(
-            "claim_date", f"Latest {label} claim date", f"claim_date of {who}.")
-        spec[f"latest_{side}_claim_id"] = lambda who=who, label=label: from_claims(
-            "claim_id", f"Latest {label} claim", f"claim_id of {who} (claims.claim_id).")
-    fields = []
-    for name in columns:
-        if name not in spec:
-            raise PackageError(f"summary column {name!r} has no schema in build.summary_schema; add one")
-        f = spec[name]()
-        f["name"] = name
-        fields.append(f)
-    fks = []
-    for name, (target, ref) in {"event_id": ("events", "event_id")}.items():
-        fks.append({"fields": [name], "reference": {"resource": target, "fields": [ref]}})
-    for side in ("official", "armed_group"):
-        if f"latest_{side}_claimant_id" in columns:
-            fks.append({"fields": [f"latest_{side}_claimant_id"], "reference": {"resource": "actors", "fields": ["actor_id"]}})
-        if f"latest_{side}_claim_id" in columns:
-            fks.append({"fields": [f"latest_{side}_claim_id"], "reference": {"resource": "claims", "fields": ["claim_id"]}})
-    schema = {
-        "$schema": claims.schema.get("$schema", "https://datapackage.org/profiles/2.0/tableschema.json"),
-        "title": "Claims summary (derived)",
-        "description": ("The reconciled view, derived at build time from claims and actors and never edited by "
-                        "hand: one row per event, claim type and subject that has at least one figure. Claims "
-                        "are not merged or averaged; this table only shows their number and range."),
-        "fieldsMatch": "exact",
-        "missingValues": [""],
-        "primaryKey": ["event_id", "claim_type", "subject"],
-        "foreignKeys": fks,
-    }
-    schema["fields"] = fields
-    # fields first, as in the hand-written schemas
-    return {"$schema": schema.pop("$schema"), "title": schema.pop("title"), "description": schema.pop("description"),
-            "fields": schema.pop("fields"), **schema}
-
-
-def frame_to_csv(df: pd.DataFrame, fields: list[dict]) -> bytes:
-    """A DataFrame as CSV with the Table Schema's lexical forms: LF, minimal quoting, empty for missing."""
-    from balochistan_events.package.fieldtypes import frame_to_csv as to_csv
-
-    return to_csv(df, fields)
-
-
-def derived_summary(staging: Path, pkg: Package, typed: dict | None = None) -> tuple[dict, bytes]:
-    """(Table Schema, CSV bytes) of the claims summary: from `typed` (name -> Arrow table from typed_table)."""
-    from balochistan_events.package.fieldtypes import to_pandas
-    from balochistan_events.package.loading import load
-    from balochistan_events.package.summary import claims_summary
-
-    if typed and {"claims", "actors"} <= set(typed):
-        ds = {name: to_pandas(dict(zip(t.column_names, t.columns, strict=True)), pkg.resources[name])
-              for name, t in typed.items()}
-    else:
-        ds = load(staging, prefer_parquet=False)
-    df = claims_summary(ds)
-    schema = summary_schema(pkg, list(df.columns))
-    check_schema(copy.deepcopy(schema), DERIVED_SCHEMA_PATH)
-    keys = schema["primaryKey"]
-    df = df.sort_values(keys, kind="mergesort").reset_index(drop=True)
-    return schema, frame_to_csv(df, schema["fields"])
 
 
 # --- the build -------------------------------------------------------------------------------------
