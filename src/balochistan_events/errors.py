@@ -78,9 +78,9 @@ class PackageError(Exception):
     """The input cannot be read at all (malformed descriptor, unsafe path, corrupt zip): exit 2."""
 
     def __init__(self, message: str, file: str | None = None, line: int | None = None, field: str | None = None):
-        self.file = safe_text(file, MAX_NAME_CHARS)
+        self.file: str | None = safe_text(file, MAX_NAME_CHARS)
         self.line = line
-        self.field = safe_text(field, MAX_NAME_CHARS)
+        self.field: str | None = safe_text(field, MAX_NAME_CHARS)
         super().__init__(shorten(message, 400))
 
     def __str__(self) -> str:

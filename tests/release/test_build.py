@@ -12,7 +12,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from release_helpers import commit, git_repo, make_package, read_rows, write_rows
 
 import balochistan_events as be
 from balochistan_events.cli import cli
@@ -20,6 +19,7 @@ from balochistan_events.package.descriptor import read_package
 from balochistan_events.package.fieldtypes import arrow_schema
 from balochistan_events.package.source import open_source
 from balochistan_events.release.build import build_release, build_zip, extract
+from release_helpers import commit, git_repo, make_package, read_rows, write_rows
 
 DATE = "2026-11-23"
 

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from report_fixture import HOSTILE_ACTOR, HOSTILE_QUOTE, URDU_QUOTE, URDU_TRANSLATION, add_translations, write_fixture
 
 from balochistan_events.cli import cli
 from balochistan_events.package.summary import SIDES
@@ -27,6 +26,7 @@ from balochistan_events.render.report import charts, events, timeline
 from balochistan_events.render.report import map as report_map
 from balochistan_events.render.report.data import prepare, report_date
 from conftest import require_tool
+from report_fixture import HOSTILE_ACTOR, HOSTILE_QUOTE, URDU_QUOTE, URDU_TRANSLATION, add_translations, write_fixture
 
 DATE = "2026-02-10"
 

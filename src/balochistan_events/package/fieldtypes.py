@@ -3,7 +3,7 @@ pandas types. One place for the type system, used by validation, load() and the 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -66,7 +66,7 @@ def _null_where(values: pa.Array, is_missing: pa.Array) -> pa.Array:
                                  null_count=int(missing.sum()), offset=off)
 
 
-def _try_cast(present: pa.Array, target: pa.DataType, t: str):
+def _try_cast(present: pa.Array, target: pa.DataType, t: str) -> pa.Array | None:
     """Fast path for clean columns: Arrow's own strict parser. None when any cell needs the careful
     path (which then finds exactly which cells are bad)."""
     try:
@@ -89,7 +89,7 @@ def _try_cast(present: pa.Array, target: pa.DataType, t: str):
     return None
 
 
-def parse(values: pa.Array, field: dict, missing: list[str]):
+def parse(values: pa.Array, field: dict[str, Any], missing: list[str]) -> tuple[pa.Array, pa.Array]:
     """Parse a text column. Returns (typed array with nulls for missing and bad cells,
     boolean mask of cells that are present but not of the field's type)."""
     is_missing = missing_mask(values, missing)
@@ -142,7 +142,7 @@ def parse(values: pa.Array, field: dict, missing: list[str]):
     return typed, pc.fill_null(bad, False)
 
 
-def arrow_schema(resource) -> pa.Schema:
+def arrow_schema(resource: Resource) -> pa.Schema:
     """The Arrow schema of a table, derived from its Table Schema (used for Parquet)."""
     fields = []
     for f in resource.fields:

@@ -39,7 +39,7 @@ from balochistan_events.package.source import DESCRIPTOR, DirectorySource, check
 from balochistan_events.release.derived import DERIVED_NAME, DERIVED_PATH, DERIVED_SCHEMA_PATH, derived_summary, summary_schema
 
 if TYPE_CHECKING:
-    pass
+    from balochistan_events.validation.results import Report
 
 ARTIFACT = "balochistan-events"
 CHANGELOG = "CHANGELOG.md"
@@ -58,7 +58,7 @@ FILE_MODE = 0o100644
 class BuildInvalid(Exception):
     """The package does not validate; a release is never built from invalid data (exit 1)."""
 
-    def __init__(self, report):
+    def __init__(self, report: Report) -> None:
         self.report = report
         super().__init__(f"the package is invalid: {report.error_count} error(s); run balochistan-events validate")
 
@@ -139,7 +139,7 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def dump_json(obj) -> bytes:
+def dump_json(obj: object) -> bytes:
     """The one JSON layout of built files: 2-space indent, keys in insertion order, UTF-8, final newline."""
     return (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 

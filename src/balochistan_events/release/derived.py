@@ -84,8 +84,10 @@ def _latest_specs(claims: Resource, side: str, types: str) -> dict[str, Callable
             "claimant_id": ("claimant_id", f"Latest {label} claimant", f"Who made {who} (actors.actor_id)."),
             "date": ("claim_date", f"Latest {label} claim date", f"claim_date of {who}."),
             "claim_id": ("claim_id", f"Latest {label} claim", f"claim_id of {who} (claims.claim_id).")}
-    return {f"latest_{side}_{suffix}": (lambda src=src, title=title, text=text: _from_claims(claims, src, title, text))
-            for suffix, (src, title, text) in cols.items()}
+    def spec(src: str, title: str, text: str) -> Callable[[], Field]:
+        return lambda: _from_claims(claims, src, title, text)
+
+    return {f"latest_{side}_{suffix}": spec(*args) for suffix, args in cols.items()}
 
 
 def _foreign_keys(columns: list[str]) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from balochistan_events.errors import PackageError
 from balochistan_events.package.descriptor import Package, Resource, read_package
@@ -41,7 +42,8 @@ def open_side(spec: str | os.PathLike | PackageSource, cwd: str | os.PathLike = 
     return source
 
 
-def diff_packages(old, new, cwd: str | os.PathLike = ".") -> PackageDiff:
+def diff_packages(old: str | os.PathLike[str] | PackageSource, new: str | os.PathLike[str] | PackageSource,
+                  cwd: str | os.PathLike[str] = ".") -> PackageDiff:
     old_src = open_side(old, cwd)
     try:
         new_src = open_side(new, cwd)
@@ -53,7 +55,7 @@ def diff_packages(old, new, cwd: str | os.PathLike = ".") -> PackageDiff:
         old_src.close()
 
 
-def _label(spec, source: PackageSource) -> str:
+def _label(spec: object, source: PackageSource) -> str:
     return str(spec) if not isinstance(spec, PackageSource) else source.label
 
 
@@ -66,6 +68,7 @@ def diff_loaded(old: Package, new: Package, old_label: str = "old", new_label: s
         o, n = old.resources.get(name), new.resources.get(name)
         if o is None or n is None:
             res = o or n
+            assert res is not None                  # the name comes from one of the two packages
             if res.descriptor.get("x-derived"):
                 d.notes.append(f"derived table {name} is only in the {'old' if o else 'new'} package (release "
                                "builds add it); not compared")
@@ -75,6 +78,7 @@ def diff_loaded(old: Package, new: Package, old_label: str = "old", new_label: s
                 d.tables[name] = TableDiff(name, "added", n.schema.get("primaryKey", []), None, rows)
                 d.changes.append(Change("minor", "resource_added", f"resource {name} added ({rows} rows)", name))
             else:
+                assert o is not None
                 rows = read_table(old, o).rows
                 d.tables[name] = TableDiff(name, "removed", o.schema.get("primaryKey", []), rows, None)
                 d.changes.append(Change("major", "resource_removed", f"resource {name} removed", name))
@@ -100,12 +104,13 @@ def _referenced_tables(pkg: Package) -> set[str]:
 
 # --- metadata --------------------------------------------------------------------------------------
 
-def _short(value, limit: int = 60) -> str:
+def _short(value: object, limit: int = 60) -> str:
     text = value if isinstance(value, str) else repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _diff_metadata(old: dict, new: dict, d: PackageDiff, ignored: set, table, what, reading=frozenset()):
+def _diff_metadata(old: dict[str, Any], new: dict[str, Any], d: PackageDiff, ignored: set[str], table: str | None,
+                   what: str, reading: frozenset[str] | set[str] = frozenset()) -> None:
     for key in list(old) + [k for k in new if k not in old]:
         if key in ignored or old.get(key) == new.get(key):
             continue
@@ -145,7 +150,7 @@ def _pair_renames(removed: list[dict], added: list[dict], old_pos: dict, new_pos
     return pairs
 
 
-def compare_constraint(key: str, old, new) -> str | None:
+def compare_constraint(key: str, old: Any, new: Any) -> str | None:
     """'tightened', 'loosened' or None (same) for one constraint; an unknown direction counts as tightened."""
     if key in ("required", "unique"):       # absent means false
         old, new = bool(old), bool(new)
@@ -173,7 +178,7 @@ def compare_constraint(key: str, old, new) -> str | None:
     return "tightened"
 
 
-def _diff_field(t: str, of: dict, nf: dict, d: PackageDiff, label: str):
+def _diff_field(t: str, of: dict[str, Any], nf: dict[str, Any], d: PackageDiff, label: str) -> None:
     for key in list(of) + [k for k in nf if k not in of]:
         if key in ("name", "constraints") or of.get(key) == nf.get(key):
             continue
@@ -198,7 +203,7 @@ def _diff_field(t: str, of: dict, nf: dict, d: PackageDiff, label: str):
                                 f"{t}: field {label}: constraint {key} {direction}{detail}", t, nf["name"]))
 
 
-def _constraint_detail(key, old, new) -> str:
+def _constraint_detail(key: str, old: Any, new: Any) -> str:
     if key == "enum" and isinstance(old, list) and isinstance(new, list):
         gone = [v for v in old if v not in new]
         came = [v for v in new if v not in old]

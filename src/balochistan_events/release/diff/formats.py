@@ -8,7 +8,7 @@ from balochistan_events.release.diff.model import MAX_LISTED, RANK, PackageDiff
 
 # --- rendering -------------------------------------------------------------------------------------
 
-def _val(v) -> str:
+def _val(v: object) -> str:
     if v is None:
         return "(empty)"
     # cells are untrusted: escape control and bidi characters (a raw ESC would drive the terminal)
@@ -21,7 +21,7 @@ def _head(d: PackageDiff) -> list[str]:
     if d.identical:
         lines.append("no differences in data, schemas or metadata")
     else:
-        lines.append(f"minimum version bump: {d.bump.upper()}")
+        lines.append(f"minimum version bump: {(d.bump or '').upper()}")
     return lines
 
 

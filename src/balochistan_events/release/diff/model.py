@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 LEVELS = ("patch", "minor", "major")
 RANK = {None: 0, "patch": 1, "minor": 2, "major": 3}
@@ -85,5 +86,5 @@ class PackageDiff:
         }
 
 
-def key_list(value) -> list:
+def key_list(value: Any) -> list[Any]:
     return [value] if isinstance(value, str) else list(value or [])

@@ -48,7 +48,7 @@ def _key_array(t: _Table, key: list[str]) -> pa.Array:
     return pc.binary_join_element_wise(*cols, " | ")
 
 
-def _check_unique(keys: pa.Array, t: _Table, key: list[str]):
+def _check_unique(keys: pa.Array, t: _Table, key: list[str]) -> None:
     if len(pc.unique(keys)) != len(keys):
         counts = pc.value_counts(keys)
         dup = next(v["values"].as_py() for v in counts if v["counts"].as_py() > 1)
@@ -56,7 +56,7 @@ def _check_unique(keys: pa.Array, t: _Table, key: list[str]):
                            "run validate and fix the duplicates first", file=t.file)
 
 
-def _plain(value):
+def _plain(value: object) -> object:
     if isinstance(value, (dt.date, dt.datetime, dt.time)):
         return value.isoformat()
     if isinstance(value, float) and not math.isfinite(value):
@@ -64,7 +64,7 @@ def _plain(value):
     return value
 
 
-def _cell(typed: pa.Array, raw: pa.Array, j: int, use_typed: bool):
+def _cell(typed: pa.Array, raw: pa.Array, j: int, use_typed: bool) -> object:
     """A cell for before/after: its typed value, else its text (a value that is not of its type), else None."""
     if use_typed and typed[j].is_valid:
         return _plain(typed[j].as_py())
