@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import hashlib
 import json
 import os
@@ -32,6 +31,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from balochistan_events.errors import PackageError
+
+try:
+    import fcntl
+except ImportError:                 # Windows: no flock; writers are not ordered there (docs/security.md)
+    fcntl = None  # type: ignore[assignment]
 
 LOCK_WAIT = 30.0            # seconds a second writer waits before giving up
 _POLL = 0.05
@@ -121,6 +125,9 @@ def package_lock(pkg_dir: str | os.PathLike, command: str | None = None,
             yield state
         finally:
             _held[key] -= 1
+        return
+    if fcntl is None:
+        yield state
         return
     path = state / "lock"
     fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0), 0o600)
