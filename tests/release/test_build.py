@@ -324,7 +324,6 @@ def test_companion_files_ship_and_are_hashed(tmp_path):
         (pkg / rel).write_bytes((ROOT / rel).read_bytes())
     result = build_release(pkg, tmp_path / "dist", DATE)
     with zipfile.ZipFile(result.zip_path) as zf:
-        names = zf.namelist()
         for rel in COMPANION_FILES:
             shipped, source = zf.read(rel), (ROOT / rel).read_bytes()
             if rel == "R/read_balochistan_events.R":
