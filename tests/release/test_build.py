@@ -324,11 +324,16 @@ def test_companion_files_ship_and_are_hashed(tmp_path):
         (pkg / rel).write_bytes((ROOT / rel).read_bytes())
     result = build_release(pkg, tmp_path / "dist", DATE)
     with zipfile.ZipFile(result.zip_path) as zf:
-        names = zf.namelist()
         for rel in COMPANION_FILES:
-            member = next(n for n in names if n.endswith("/" + rel))
-            assert zf.read(member) == (ROOT / rel).read_bytes()
-        desc = json.loads(zf.read(next(n for n in names if n.endswith("/datapackage.json"))))
+            shipped, source = zf.read(rel), (ROOT / rel).read_bytes()
+            if rel == "R/read_balochistan_events.R":
+                # the loader's registry line is written at build time: the releases before this one
+                import re
+                line = re.compile(rb"(?m)^\.be_registry <- c\(.*\)$")
+                assert line.search(shipped)[0] == b".be_registry <- c()"          # nothing before 1.0.0
+                shipped, source = line.sub(b"", shipped), line.sub(b"", source)
+            assert shipped == source, rel
+        desc = json.loads(zf.read("datapackage.json"))
     recorded = json.dumps(desc)
     for rel in COMPANION_FILES:
         assert rel in recorded, rel
