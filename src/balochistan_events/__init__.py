@@ -28,11 +28,11 @@ def _installed_version() -> str:
         return "0+unknown"
 
 
-__version__ = _installed_version()
-
-
 def __getattr__(name: str) -> Any:
-    # Imports stay lazy so that `balochistan-events --help` and the CLI start quickly.
+    # Imports stay lazy so that `balochistan-events --help` and the CLI start quickly (importlib.metadata,
+    # which __version__ needs, costs as much as the rest of the start-up).
+    if name == "__version__":
+        return _installed_version()
     if name == "load":
         from balochistan_events.package.loading import load
         return load
