@@ -234,8 +234,13 @@ def test_the_date_comes_from_the_argument_source_date_epoch_or_the_descriptor(mo
     assert report_date(None, desc) == dt.date(2026, 2, 10)
     assert report_date("2026-03-01", desc) == dt.date(2026, 3, 1)
     assert report_date(dt.date(2026, 3, 2), desc) == dt.date(2026, 3, 2)
-    with pytest.raises(ValueError):
+    from balochistan_events.errors import PackageError
+
+    with pytest.raises(PackageError, match="not YYYY-MM-DD"):
         report_date("10/02/2026", desc)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(PackageError, match="SOURCE_DATE_EPOCH"):
+        report_date(None, desc)
 
 
 def test_panels_are_capped_and_the_rest_announced(pkg, monkeypatch):

@@ -47,18 +47,9 @@ SummarySchema = Callable[[Any, list[str]], dict]
 def workbook_date(descriptor: dict) -> dt.datetime:
     """The date stamped in the workbook: SOURCE_DATE_EPOCH, else the descriptor's `created`, else 1980-01-01
     (the earliest time a zip entry can carry)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
-    created = descriptor.get("created")
-    try:
-        ts = pd.Timestamp(created) if created else None
-    except (ValueError, TypeError):
-        ts = None
-    if ts is None or ts is pd.NaT:
-        return dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)
-    when = ts.to_pydatetime()
-    return when.astimezone(dt.timezone.utc) if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+    from balochistan_events.package.dates import from_created, output_date
+
+    return output_date(None, from_created(descriptor)) or dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)
 
 
 # --- cells ---------------------------------------------------------------------------------------------

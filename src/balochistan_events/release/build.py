@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from balochistan_events.errors import PackageError, with_path_replaced
+from balochistan_events.package.dates import output_date
 from balochistan_events.package.descriptor import Resource, check_schema, parse_json, read_package
 from balochistan_events.package.source import DESCRIPTOR, DirectorySource, check_relative_path, open_source
 from balochistan_events.release.derived import DERIVED_NAME, DERIVED_PATH, DERIVED_SCHEMA_PATH, derived_summary, summary_schema
@@ -89,36 +90,18 @@ class BuildResult:
 
 # --- the date --------------------------------------------------------------------------------------
 
-def parse_date(text: str) -> dt.datetime:
-    try:
-        day = dt.date.fromisoformat(text)
-    except (TypeError, ValueError):
-        raise PackageError(f"date {text!r} is not YYYY-MM-DD") from None
-    if len(text) != 10:
-        raise PackageError(f"date {text!r} is not YYYY-MM-DD")
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
-
-
 def resolve_date(date: str | dt.date | dt.datetime | None, path: str | os.PathLike = ".") -> dt.datetime:
     """The build time: --date (midnight UTC), else SOURCE_DATE_EPOCH, else the last commit's time."""
-    if isinstance(date, dt.datetime):
-        return date.astimezone(dt.timezone.utc) if date.tzinfo else date.replace(tzinfo=dt.timezone.utc)
-    if isinstance(date, dt.date):
-        return dt.datetime(date.year, date.month, date.day, tzinfo=dt.timezone.utc)
-    if date:
-        return parse_date(date)
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch:
-        if not epoch.isdigit():
-            raise PackageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds")
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+    when = output_date(date, None)
+    if when is not None:
+        return when
     from balochistan_events.package.gitsource import last_commit_time
 
-    when = last_commit_time(path)
-    if when is None:
+    stamp = last_commit_time(path)
+    if stamp is None:
         raise PackageError("no build date: pass --date YYYY-MM-DD or set SOURCE_DATE_EPOCH "
                            "(the package is not in a git repository with commits)")
-    return dt.datetime.fromtimestamp(when, tz=dt.timezone.utc)
+    return dt.datetime.fromtimestamp(stamp, tz=dt.timezone.utc)
 
 
 def iso(when: dt.datetime) -> str:

@@ -7,7 +7,6 @@ and greys for independent claimants. Within a side, claimants differ by shade.""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,25 +144,10 @@ def prepare(ds: Any) -> ReportData:
 def report_date(date: Any, descriptor: dict) -> dt.date:
     """The date printed on the page: the argument, else SOURCE_DATE_EPOCH, else the descriptor's
     `created`, else today."""
-    if date is None:
-        epoch = os.environ.get("SOURCE_DATE_EPOCH")
-        if epoch and epoch.strip().isdigit():
-            return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
-        created = descriptor.get("created")
-        if isinstance(created, str):
-            try:
-                return dt.date.fromisoformat(created[:10])
-            except ValueError:
-                pass
-        return dt.date.today()
-    if isinstance(date, dt.datetime):
-        return date.date()
-    if isinstance(date, dt.date):
-        return date
-    try:
-        return dt.date.fromisoformat(str(date))
-    except ValueError:
-        raise ValueError(f"date {date!r} is not YYYY-MM-DD") from None
+    from balochistan_events.package.dates import from_created, output_date
+
+    when = output_date(date, from_created(descriptor))
+    return when.date() if when is not None else dt.date.today()
 
 
 def day_numbers(values: pd.Series) -> np.ndarray:
