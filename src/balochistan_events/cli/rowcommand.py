@@ -82,16 +82,12 @@ class RowCommand(click.Command):
             return ctx.meta["be.schema_params"]
         from balochistan_events.contribute.rows import derivable_fields
         from balochistan_events.errors import PackageError
-        from balochistan_events.package.descriptor import read_package
-        from balochistan_events.package.source import open_source
+        from balochistan_events.package.descriptor import open_package
 
         params: list[click.Parameter] = []
         try:
-            source = open_source(ctx.meta.get("be.package", "."))
-            try:
-                pkg = read_package(source)
-            finally:
-                source.close()
+            with open_package(ctx.meta.get("be.package", ".")) as pkg:
+                pass
             if self.table not in pkg.resources:
                 raise PackageError(f"the package has no table {self.table!r}")
             res = pkg.resources[self.table]

@@ -50,15 +50,11 @@ def export_result(kind: str, path: str | os.PathLike | None = None) -> tuple[str
 def load_for_export(path: str | os.PathLike | None = None) -> Any:
     """load(path), plus `.resources` (name -> descriptor.Resource: the schemas with their x- crosswalk
     properties), which the exporters read their crosswalks from."""
-    from balochistan_events.package.descriptor import read_package
+    from balochistan_events.package.descriptor import open_package
     from balochistan_events.package.loading import default_path, load
-    from balochistan_events.package.source import open_source
 
     path = path if path is not None else default_path()
     ds = load(path)
-    source = open_source(path)
-    try:
-        ds.resources = read_package(source).resources  # type: ignore[attr-defined]
-    finally:
-        source.close()
+    with open_package(path) as package:
+        ds.resources = package.resources  # type: ignore[attr-defined]
     return ds

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -279,3 +282,16 @@ def read_package(source: PackageSource) -> Package:
                 raise PackageError(f"foreign key of {res.name!r} points to unknown resource {target!r}",
                                    file=res.schema_path or where, field="foreignKeys")
     return pkg
+
+
+@contextmanager
+def open_package(path: str | os.PathLike[str] | None) -> Iterator[Package]:
+    """The package at `path` (directory, datapackage.json or zip), read and checked; its source is closed
+    on leaving the block. Every command that reads a package opens it this way."""
+    from balochistan_events.package.source import open_source
+
+    source = open_source(path)
+    try:
+        yield read_package(source)
+    finally:
+        source.close()

@@ -11,9 +11,8 @@ import pyarrow as pa
 
 from balochistan_events.errors import PackageError
 from balochistan_events.package.csvread import read_csv_bytes
-from balochistan_events.package.descriptor import Package, Resource, read_package
+from balochistan_events.package.descriptor import Package, Resource, open_package
 from balochistan_events.package.fieldtypes import arrow_schema, arrow_type, is_coded, parse, to_pandas
-from balochistan_events.package.source import open_source
 
 BUNDLED = Path(__file__).resolve().parents[1] / "bundled"
 
@@ -110,13 +109,9 @@ def load(path: str | os.PathLike | None = None, *, version: str | None = None, p
     else:
         where = default_path()
         origin = "bundled" if where == BUNDLED else "checkout"
-    source = open_source(where)
-    try:
-        package = read_package(source)
+    with open_package(where) as package:
         tables = {name: _load_table(package, res, prefer_parquet) for name, res in package.resources.items()}
         return Dataset(tables, package.descriptor, origin, str(where))
-    finally:
-        source.close()
 
 
 def _parquet_path(res: Resource) -> str:

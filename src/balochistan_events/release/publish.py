@@ -34,6 +34,7 @@ from balochistan_events.package.outputs import check_output
 from balochistan_events.package.source import DESCRIPTOR, DirectorySource
 from balochistan_events.release.build import CHANGELOG, BuildInvalid, artifact_name, build_zip, resolve_date
 from balochistan_events.release.diff import RANK, PackageDiff, diff_packages
+from balochistan_events.text import plural
 
 Version = tuple[int, int, int]
 Release = tuple[Version, str, str]      # (version, tag or label, commit): latest_release()
@@ -150,16 +151,12 @@ def set_citation_fields(raw: bytes, version: str, day: str) -> bytes:
     return text.encode("utf-8")
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 _NOUNS = {"events": "event", "actors": "actor", "sources": "source", "claims": "claim"}
 
 
 def _noun(table: str, n: int) -> str:
     word = _NOUNS.get(table)
-    return _plural(n, word) if word else f"{n} {table} row{'s' if n != 1 else ''}"
+    return plural(n, word if word else f"{table} row")
 
 
 def _ids(keys: list[str]) -> str:
@@ -204,12 +201,12 @@ def generated_entry(diff: PackageDiff | None, counts: dict[str, int], previous: 
     for c in schema_changes:
         sections["Schema"].append(f"- {c.message} ({c.level.upper()})")
     if schema_changes:
-        parts.append(_plural(len(schema_changes), "schema change"))
+        parts.append(plural(len(schema_changes), "schema change"))
     meta = [c for c in diff.changes if c.kind in ("metadata", "identity_changed")]
     for c in meta:
         sections["Changed"].append(f"- {c.message}")
     if meta:
-        parts.append(f"{len(meta)} metadata change{'s' if len(meta) != 1 else ''}")
+        parts.append(plural(len(meta), "metadata change"))
     if parts:
         summary = f"{(required or 'patch').capitalize()}-level changes since {previous}: " + "; ".join(parts) + "."
     else:

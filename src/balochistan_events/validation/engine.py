@@ -30,9 +30,8 @@ import pyarrow.compute as pc
 
 from balochistan_events.errors import PackageError, Problem
 from balochistan_events.package.csvread import read_csv_bytes
-from balochistan_events.package.descriptor import Package, Resource, read_package
+from balochistan_events.package.descriptor import Package, Resource, open_package
 from balochistan_events.package.fieldtypes import EXPECTED, parse
-from balochistan_events.package.source import open_source
 from balochistan_events.package.tables import TableData
 from balochistan_events.validation.constraints import Field, field_constraints
 from balochistan_events.validation.kernels import WS_FIRST, edge_bytes, key_strings, repeats, true_mask, valid
@@ -74,12 +73,8 @@ def validate_package(path: str | os.PathLike | None = None, *, max_errors: int |
 
     max_errors caps the problems *listed* (counts stay exact; None lists all). Returns a Report;
     raises PackageError when the package cannot be read at all (exit 2)."""
-    source = open_source(path)
-    try:
-        package = read_package(source)
+    with open_package(path) as package:
         return validate_loaded(package, max_errors=max_errors, strict=strict, progress=progress, rules=rules)
-    finally:
-        source.close()
 
 
 def validate_loaded(package: Package, *, max_errors: int | None = DEFAULT_MAX_PROBLEMS, strict: bool = False,

@@ -108,13 +108,9 @@ def _not_blank(series: Any) -> Any:
 
 def pandera_schemas(path: str | os.PathLike[str] | None = None, *, coerce: bool = False) -> dict[str, Any]:
     """pandera DataFrameSchemas for every table of a package (default: this checkout's schemas)."""
-    from balochistan_events.package.descriptor import read_package
+    from balochistan_events.package.descriptor import open_package
     from balochistan_events.package.loading import default_path
-    from balochistan_events.package.source import open_source
 
-    source = open_source(path if path is not None else default_path())
-    try:
-        package = read_package(source)
-    finally:
-        source.close()
+    with open_package(path if path is not None else default_path()) as package:
+        pass
     return {name: pandera_schema(res, coerce=coerce) for name, res in package.resources.items()}

@@ -14,6 +14,7 @@ from balochistan_events.package.csvread import read_csv_bytes
 from balochistan_events.package.descriptor import Package, Resource
 from balochistan_events.package.fieldtypes import parse
 from balochistan_events.release.diff.model import Change, PackageDiff, TableDiff, key_list
+from balochistan_events.text import plural
 
 # --- rows ------------------------------------------------------------------------------------------
 
@@ -163,9 +164,9 @@ def diff_rows(old: Package, o: Resource, new: Package, n: Resource, mapping: dic
     if changed:
         nfields = len({f for row in changed for f in row["fields"]})
         d.changes.append(Change("patch", "rows_changed", f"{t}: {_rows(len(changed))} corrected "
-                                                          f"({nfields} field{'s' if nfields != 1 else ''})", t))
+                                                          f"({plural(nfields, 'field')})", t))
     return td
 
 
 def _rows(n: int) -> str:
-    return f"{n} row{'s' if n != 1 else ''}"
+    return plural(n, "row")

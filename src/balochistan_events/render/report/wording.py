@@ -6,6 +6,8 @@ from typing import Any
 
 import pandas as pd
 
+from balochistan_events.text import plural as _plural
+
 QUALIFIER_WORDS = {"at_least": "at least", "more_than": "more than", "approximately": "about",
                    "up_to": "up to", "nearly": "nearly"}
 QUALIFIER_SHORT = {"at_least": "≥", "more_than": ">", "approximately": "~", "up_to": "≤", "nearly": "~"}
@@ -48,7 +50,7 @@ def short_figure(low: Any, best: Any, high: Any, qualifier: Any) -> str:
 
 
 def plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+    return _plural(count, noun, grouped=True)
 
 
 def iso(d: Any) -> str:
