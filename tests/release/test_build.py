@@ -300,13 +300,15 @@ def test_build_writes_no_temporary_files(tmp_path):
 
 
 def test_parquet_of_an_empty_table_keeps_its_types(tmp_path):
-    from balochistan_events.package.parquet import parquet_bytes, read_parquet_bytes, typed_table
+    import pyarrow.parquet as pq
+
+    from balochistan_events.package.parquet import parquet_bytes, typed_table
 
     pkg = make_package(tmp_path / "pkg")
     res = read_package(open_source(pkg)).resources["claims"]
     header = (pkg / "data" / "claims.csv").read_bytes().split(b"\n")[0] + b"\n"
     table = typed_table(res, header, "claims.csv")
-    back = read_parquet_bytes(parquet_bytes(table, res, "1.0.0"))
+    back = pq.read_table(pa.BufferReader(parquet_bytes(table, res, "1.0.0")))
     assert back.num_rows == 0
     assert [f.type for f in back.schema] == [f.type for f in arrow_schema(res)]
     assert back.schema.field("value_best").type == pa.int64()

@@ -86,9 +86,3 @@ def parquet_metadata(res: Resource, version: str | None, dataset: str | None) ->
         META_PREFIX + "table": res.name,
         META_PREFIX + "primaryKey": json.dumps(res.schema.get("primaryKey") or []),
     }
-
-
-def read_parquet_bytes(data: bytes) -> pa.Table:
-    import pyarrow.parquet as pq
-
-    return pq.read_table(pa.BufferReader(data))
