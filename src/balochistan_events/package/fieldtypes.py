@@ -94,9 +94,6 @@ def parse(values: pa.Array, field: dict[str, Any], missing: list[str]) -> tuple[
     boolean mask of cells that are present but not of the field's type)."""
     is_missing = missing_mask(values, missing)
     t = field.get("type", "string")
-    if t == "string" and field.get("constraints", {}).get("required") and len(values):
-        # a required text cell that is blank once trimmed (a quote of only spaces) is as good as empty
-        is_missing = pc.or_(pc.fill_null(is_missing, False), pc.fill_null(pc.utf8_is_space(values), False))
     present = _null_where(values, is_missing)
     if t in ("string", "any") or t not in EXPECTED:
         return present, pa.array(np.zeros(len(values), dtype=bool))

@@ -86,8 +86,11 @@ class Report:
         return len(idx)
 
     def finish(self) -> None:
-        """Order problems as users read them: file by file, top to bottom."""
-        self.problems.sort(key=lambda p: (p.file or "", p.line or 0, p.field or "", p.rule))
+        """Order problems as users read them: table by table in the package's order (a broken events row
+        comes before the claims that point at it), each file top to bottom; package-level ones first."""
+        order = {name: i for i, name in enumerate(self.tables)}
+        self.problems.sort(key=lambda p: (order.get(p.table, -1) if p.table else -1, p.file or "", p.line or 0,
+                                          p.field or "", p.rule))
         for info in self.tables.values():
             info.setdefault("errors", 0)
             info.setdefault("warnings", 0)
