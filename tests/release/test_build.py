@@ -67,7 +67,8 @@ def test_zip_has_fixed_order_times_and_permissions(built):
     # a Frictionless zip: the package at the archive's root, no top-level folder
     rel = names
     assert rel[0] == "datapackage.json"
-    assert "README.md" in rel and not any(n.startswith("balochistan-events-") for n in rel)
+    assert "README.md" in rel and not any("/" in n and n.startswith("balochistan-events-") for n in rel)
+    assert any(n.startswith("balochistan-events-") and n.endswith(".xlsx") and "/" not in n for n in rel)
     assert rel[1:] == sorted(rel[1:])
     for info in infos:
         assert info.date_time == (2026, 11, 23, 0, 0, 0)
