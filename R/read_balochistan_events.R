@@ -24,7 +24,7 @@
 
 # sha256 of published releases; `balochistan-events build` writes the versions older than the release
 # this file ships in (a zip cannot hold its own hash).
-.be_registry <- c("1.0.0" = "68e9eb97226513b732f5945f40b156050e3fb5d15334fab62eead13ebaf48dd4")
+.be_registry <- c("1.0.0" = "68e9eb97226513b732f5945f40b156050e3fb5d15334fab62eead13ebaf48dd4", "2.0.0" = "e93c228371f73cc5d19ea213808bafc0135e18f3635b84014a5946f1d86f383e")
 .be_default_url <- "https://github.com/balochistan-events/balochistan-events/releases/download/v{version}/balochistan-events-{version}.zip"
 
 read_balochistan_events <- function(path = ".", tables = NULL, version = NULL, sha256 = NULL) {
