@@ -10,9 +10,8 @@ import numpy as np
 import pyarrow as pa
 
 from balochistan_events.errors import PackageError
-from balochistan_events.package.csvread import read_csv_bytes
 from balochistan_events.package.descriptor import Package, Resource, open_package
-from balochistan_events.package.fieldtypes import arrow_schema, arrow_type, is_coded, parse, to_pandas
+from balochistan_events.package.fieldtypes import arrow_schema, arrow_type, is_coded, to_pandas
 
 BUNDLED = Path(__file__).resolve().parents[1] / "bundled"
 
@@ -123,23 +122,9 @@ def _load_table(package: Package, res: Resource, prefer_parquet: bool) -> pd.Dat
     pq_path = _parquet_path(res)
     if prefer_parquet and source.exists(pq_path):
         return to_pandas(_read_parquet(source.read(pq_path), res, source.display(pq_path)), res)
-    file = source.display(res.path)
-    raw = read_csv_bytes(source.read(res.path), res.name, file)
-    errors = [p for p in raw.problems if p.severity == "error"]
-    if errors:
-        p = errors[0]
-        raise PackageError(f"{p.message} (rule: {p.rule})", file=file, line=p.line, field=p.field)
-    missing = [n for n in res.field_names if n not in raw.columns]
-    if missing:
-        raise PackageError(f"column {missing[0]!r} is missing", file=file, line=1, field=missing[0])
-    typed = {}
-    for f in res.fields:
-        values, bad = parse(raw.columns[f["name"]], f, res.schema.get("missingValues", [""]))
-        if bad.true_count if hasattr(bad, "true_count") else any(bad.to_pylist()):
-            i = bad.to_pylist().index(True)
-            raise PackageError(f"{raw.columns[f['name']][i].as_py()!r} is not of type {f.get('type')}",
-                               file=file, line=int(raw.lines[i]), field=f["name"])
-        typed[f["name"]] = values
+    from balochistan_events.package.parquet import strict_columns
+
+    typed, _lines = strict_columns(res, source.read(res.path), source.display(res.path))
     return to_pandas(typed, res)
 
 

@@ -24,20 +24,18 @@ FORMAT_VERSION = "2.6"
 META_PREFIX = "balochistan-events:"
 
 
-def typed_table(res: Resource, csv_bytes: bytes, file: str) -> pa.Table:
-    """Parse a table's CSV into an Arrow table with the schema's types, in schema column order.
-
-    Raises PackageError (file, line, field) on the first cell that cannot be typed: a release is only
-    built from a package that validates, so this is a guard, not a validator."""
+def strict_columns(res: Resource, csv_bytes: bytes, file: str) -> tuple[dict[str, pa.Array], list[int]]:
+    """The one strict read of a table's CSV (load() from CSV and the release's Parquet both use it): each
+    schema field's typed column and the file line of each row. Raises PackageError (file, line, field) on
+    the first problem: these readers serve data that validates, so this is a guard, not a validator."""
     raw = read_csv_bytes(csv_bytes, res.name, file)
     errors = [p for p in raw.problems if p.severity == "error"]
     if errors or not raw.readable:
         p = errors[0] if errors else None
-        raise PackageError(p.message if p else "unreadable CSV", file=file, line=p.line if p else None,
-                           field=p.field if p else None)
-    schema = arrow_schema(res)
+        raise PackageError(f"{p.message} (rule: {p.rule})" if p else "unreadable CSV", file=file,
+                           line=p.line if p else None, field=p.field if p else None)
     missing_values = res.schema.get("missingValues", [""])
-    columns = []
+    typed: dict[str, pa.Array] = {}
     for f in res.fields:
         name = f["name"]
         if name not in raw.columns:
@@ -47,10 +45,21 @@ def typed_table(res: Resource, csv_bytes: bytes, file: str) -> pa.Table:
             i = bad.to_pylist().index(True)
             raise PackageError(f"{raw.columns[name][i].as_py()!r} is not of type {f.get('type', 'string')}",
                                file=file, line=int(raw.lines[i]), field=name)
+        typed[name] = values
+    return typed, [int(n) for n in raw.lines]
+
+
+def typed_table(res: Resource, csv_bytes: bytes, file: str) -> pa.Table:
+    """A table's CSV as an Arrow table with the schema's types (for Parquet), in schema column order;
+    a required cell left empty is refused here too, as the Parquet schema is not nullable there."""
+    typed, lines = strict_columns(res, csv_bytes, file)
+    schema = arrow_schema(res)
+    columns = []
+    for name, values in typed.items():
         target = schema.field(name)
         if not target.nullable and values.null_count:
             i = values.is_null().to_pylist().index(True)
-            raise PackageError(f"{name} is required but empty", file=file, line=int(raw.lines[i]), field=name)
+            raise PackageError(f"{name} is required but empty", file=file, line=lines[i], field=name)
         columns.append(values.cast(target.type))
     return pa.Table.from_arrays(columns, schema=schema)
 
