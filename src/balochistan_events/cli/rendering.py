@@ -15,14 +15,15 @@ from balochistan_events.cli.options import path_argument
 @click.option("--out", default="report.html", show_default=True, type=click.Path(dir_okay=False),
               help="Where to write the HTML file (written atomically).")
 def report(path: str, out: str) -> None:
-    """Write the offline HTML report: figures over time, timeline, map and every claim.
+    """Write the offline HTML report: campaigns compared, figures over time, timeline, map and claims.
 
-    PATH: a package directory (default .), a datapackage.json or a release .zip. One self-contained file: no network requests,
-    works on a laptop and a phone. The date in its header is SOURCE_DATE_EPOCH's, else the
-    descriptor's `created`."""
+    PATH: a package directory (default .), a datapackage.json or a release .zip; it must be valid (exit 1
+    naming the first problems otherwise). One self-contained file: no network requests, works on a laptop
+    and a phone. The date in its header is SOURCE_DATE_EPOCH's, else the descriptor's `created`."""
     from balochistan_events.render.report import write_report
 
     check_out(out, path)
+    _require_valid(path)
     with out_lock(out, path):
         written = write_report(out, path=path)
     click.echo(f"wrote {written}")
@@ -47,16 +48,10 @@ def export(path: str, kind: str, out: str | None) -> None:
     if kind == "xlsx" and out is None:
         raise Fail("--to xlsx writes a binary workbook: give --out FILE.xlsx")
     from balochistan_events.exports import export_result
-    from balochistan_events.validation.engine import validate_package
 
     if out is not None:
         check_out(out, path)
-    report = validate_package(path)
-    if not report.valid:
-        echo_problems(report.errors, report.error_count)   # name the file, line and field of the first problems
-        click.echo(f"error: {path} is not a valid package ({report.error_count} error(s)); "
-                   f"run `balochistan-events validate {path}` for the list", err=True)
-        sys.exit(EXIT_INVALID)
+    _require_valid(path)
     if kind == "xlsx" and out is not None:
         _write_workbook(path, out)
         return
@@ -121,3 +116,16 @@ def write_out(out: str, text: str, path: str) -> None:
     with out_lock(out, path):
         check_out(out, path)          # again under the lock: the checkout may have changed meanwhile
         write_text(out, text)
+
+
+def _require_valid(path: str) -> None:
+    """Exit 1, naming the file, line and field of the first problems, unless the package validates:
+    documents and peer formats are only made from valid data."""
+    from balochistan_events.validation.engine import validate_package
+
+    report = validate_package(path)
+    if not report.valid:
+        echo_problems(report.errors, report.error_count)
+        click.echo(f"error: {path} is not a valid package ({report.error_count} error(s)); "
+                   f"run `balochistan-events validate {path}` for the list", err=True)
+        sys.exit(EXIT_INVALID)
