@@ -46,7 +46,7 @@ PARQUET_READ = "import sys, pyarrow.parquet as pq\nfor f in sys.argv[1:]: pq.rea
 LOAD = "import sys\nfrom balochistan_events import load\nload(sys.argv[1])\n"
 BUILD = ("import sys\nimport balochistan_events.release.build as b\n"
          "from balochistan_events.render.codebook import render_codebook\n"
-         "b.render_documents = lambda staging, when: {'codebook.md': render_codebook(str(staging)).encode()}\n"
+         "b.render_documents = lambda staging, when, columns=None: {'codebook.md': render_codebook(str(staging)).encode()}\n"
          "b.build_release(sys.argv[1], sys.argv[2], date='2026-11-23')\n")
 
 

@@ -40,7 +40,7 @@ def git_identity(monkeypatch):
 def repo(tmp_path, monkeypatch):
     from balochistan_events.release import build as build_module
 
-    monkeypatch.setattr(build_module, "render_documents", lambda staging, when: dict(STUB))
+    monkeypatch.setattr(build_module, "render_documents", lambda staging, when, columns=None: dict(STUB))
     repo = git_repo(tmp_path / "repo", tag="v1.0.0")
     add_actor(repo)
     commit(repo, "add an actor")
@@ -171,7 +171,7 @@ def test_release_out_must_stay_inside_the_package(repo, tmp_path):
 DRIVER = r"""
 import sys
 from balochistan_events.release import build
-build.render_documents = lambda staging, when: {"codebook.md": b"codebook stub\n", "report.html": b"report stub\n"}
+build.render_documents = lambda staging, when, columns=None: {"codebook.md": b"codebook stub\n", "report.html": b"report stub\n"}
 from balochistan_events.cli import main
 sys.argv = ["balochistan-events"] + sys.argv[1:]
 main()

@@ -63,7 +63,7 @@ def repo(tmp_path, monkeypatch):
     from balochistan_events.release import build as build_module
 
     monkeypatch.setattr(build_module, "render_documents",
-                        lambda staging, when: {"codebook.md": b"codebook stub\n", "report.html": b"report stub\n"})
+                        lambda staging, when, columns=None: {"codebook.md": b"codebook stub\n", "report.html": b"report stub\n"})
     repo = git_repo(tmp_path / "repo", tag="v1.0.0")
     add_actor(repo)
     commit(repo, "add an actor")
@@ -125,7 +125,7 @@ DRIVER = r"""
 import os, signal, sys, importlib
 step_module, step_attr, nth = sys.argv[1], sys.argv[2], int(sys.argv[3])
 from balochistan_events.release import build as build
-build.render_documents = lambda staging, when: {"codebook.md": b"codebook stub\n", "report.html": b"report stub\n"}
+build.render_documents = lambda staging, when, columns=None: {"codebook.md": b"codebook stub\n", "report.html": b"report stub\n"}
 owner = importlib.import_module(step_module)
 *path, name = step_attr.split(".")
 for part in path:

@@ -26,7 +26,7 @@ def releases(tmp_path_factory):
     base = tmp_path_factory.mktemp("releases")
     pkg = make_package(base / "pkg")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(build_module, "render_documents", lambda staging, when: dict(STUB_DOCS))
+        mp.setattr(build_module, "render_documents", lambda staging, when, columns=None: dict(STUB_DOCS))
         return {NEW: build_version(pkg, NEW), "1.0.0": build_version(pkg, "1.0.0")}
 
 

@@ -40,7 +40,7 @@ def git_identity(monkeypatch):
 def fast_docs(monkeypatch):
     """Stand-ins for codebook/report rendering where the documents are not what is tested."""
     monkeypatch.setattr(build_module, "render_documents",
-                        lambda staging, when: {"codebook.md": b"codebook stub\n", "report.html": b"report stub\n"})
+                        lambda staging, when, columns=None: {"codebook.md": b"codebook stub\n", "report.html": b"report stub\n"})
 
 
 def run(repo, monkeypatch, *args):

@@ -27,7 +27,7 @@ def git_identity(monkeypatch):
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     monkeypatch.setattr(build_module, "render_documents",
-                        lambda staging, when: {"codebook.md": b"codebook stub\n", "report.html": b"report stub\n"})
+                        lambda staging, when, columns=None: {"codebook.md": b"codebook stub\n", "report.html": b"report stub\n"})
 
 
 def invoke(repo, monkeypatch, *args):

@@ -36,7 +36,7 @@ def release(tmp_path_factory):
     for name in ("CITATION.cff", "LICENSE-DATA.md"):
         shutil.copy2(ROOT / name, pkg / name)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(build_module, "render_documents", lambda staging, when: dict(STUB_DOCS))
+        mp.setattr(build_module, "render_documents", lambda staging, when, columns=None: dict(STUB_DOCS))
         result = build_release(pkg, base / "dist", DATE)
     return pkg, result.zip_path
 

@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import sys
 from contextlib import AbstractContextManager, nullcontext
+from typing import TYPE_CHECKING
 
 import click
 
 from balochistan_events.cli.app import EXIT_INVALID, cli, echo_problems
 from balochistan_events.cli.options import path_argument
+
+if TYPE_CHECKING:
+    from balochistan_events.package.loading import Dataset
 
 
 @cli.command()
@@ -23,9 +27,9 @@ def report(path: str, out: str) -> None:
     from balochistan_events.render.report import write_report
 
     check_out(out, path)
-    _require_valid(path)
+    ds = _require_valid(path)
     with out_lock(out, path):
-        written = write_report(out, path=path)
+        written = write_report(out, path=path, dataset=ds)
     click.echo(f"wrote {written}")
 
 
@@ -51,11 +55,11 @@ def export(path: str, kind: str, out: str | None) -> None:
 
     if out is not None:
         check_out(out, path)
-    _require_valid(path)
+    ds = _require_valid(path)
     if kind == "xlsx" and out is not None:
-        _write_workbook(path, out)
+        _write_workbook(ds, path, out)
         return
-    text, notices = export_result(kind, path)
+    text, notices = export_result(kind, path, dataset=ds)
     for notice in notices:
         click.echo(notice, err=True)
     if out is None:
@@ -64,14 +68,13 @@ def export(path: str, kind: str, out: str | None) -> None:
         write_out(out, str(text), path)
 
 
-def _write_workbook(path: str, out: str) -> None:
+def _write_workbook(ds: Dataset, path: str, out: str) -> None:
     """The xlsx export: the README sheet describes claims_summary with the release's derived schema."""
-    from balochistan_events.exports import load_for_export
     from balochistan_events.exports.xlsx import workbook_bytes
     from balochistan_events.package.atomic import write_bytes
     from balochistan_events.release.derived import summary_schema
 
-    data = workbook_bytes(load_for_export(path), None, summary_schema)
+    data = workbook_bytes(ds, None, summary_schema)
     with out_lock(out, path):
         check_out(out, path)          # again under the lock: the checkout may have changed meanwhile
         write_bytes(out, data)
@@ -118,14 +121,15 @@ def write_out(out: str, text: str, path: str) -> None:
         write_text(out, text)
 
 
-def _require_valid(path: str) -> None:
-    """Exit 1, naming the file, line and field of the first problems, unless the package validates:
-    documents and peer formats are only made from valid data."""
-    from balochistan_events.validation.engine import validate_package
+def _require_valid(path: str) -> Dataset:
+    """The package loaded from what validation parsed; exit 1, naming the file, line and field of the first
+    problems, unless it validates: documents and peer formats are only made from valid data."""
+    from balochistan_events.validation.gate import validated_dataset
 
-    report = validate_package(path)
-    if not report.valid:
+    report, ds = validated_dataset(path)
+    if ds is None:
         echo_problems(report.errors, report.error_count)
         click.echo(f"error: {path} is not a valid package ({report.error_count} error(s)); "
                    f"run `balochistan-events validate {path}` for the list", err=True)
         sys.exit(EXIT_INVALID)
+    return ds

@@ -36,11 +36,13 @@ def export_table(kind: str, path: str | os.PathLike | None = None) -> str:
     return str(text)
 
 
-def export_result(kind: str, path: str | os.PathLike | None = None) -> tuple[str | bytes, list[str]]:
+def export_result(kind: str, path: str | os.PathLike | None = None, *,
+                  dataset: Any = None) -> tuple[str | bytes, list[str]]:
     """One export of the package at `path` (text, or bytes for xlsx) and the notices to show the user on
-    standard error (e.g. how many events the GED export left out, and why)."""
+    standard error (e.g. how many events the GED export left out, and why). `dataset`: the package
+    already loaded with `.resources` (validation.gate.validated_dataset), instead of reading `path`."""
     module = exporter(kind)
-    ds = load_for_export(path)
+    ds = dataset if dataset is not None else load_for_export(path)
     if hasattr(module, "export_with_notices"):
         out, notices = module.export_with_notices(ds)
         return out, list(notices)

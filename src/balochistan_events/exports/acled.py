@@ -15,13 +15,14 @@ from balochistan_events.exports.common import (
     PERSON_TOTALS,
     actor_lookup,
     actor_names,
-    csv_text,
+    csv_columns_text,
     figures,
+    joined_per_event,
+    lookup,
     mapped_columns,
     mappings,
     per_event_subject,
     per_subject,
-    sources_per_event,
     translate,
     values,
 )
@@ -199,18 +200,24 @@ def _actor_columns(ds: Any, ev: pd.DataFrame, m: dict, cols: dict[str, list]) ->
 def _source_columns(ds: Any, ids: list[str], cols: dict[str, list]) -> None:
     """source: the publishers the event's claims cite; source_scale: the scales of those sources' types."""
     sm = mappings(ds.resources["sources"], "acled")
-    src_ids = values(ds.sources["source_id"])
-    publisher = dict(zip(src_ids, values(ds.sources[sm["source"].name]), strict=False))
-    scale = dict(zip(src_ids, translate(ds.sources[sm["source_scale"].name], sm["source_scale"]), strict=False)) \
-        if "source_scale" in sm else {}
-    cited = sources_per_event(ds)
-    cols["source"] = ["; ".join(sorted({str(publisher[x]) for x in cited.get(e, ()) if publisher.get(x) is not None}))
-                      for e in ids]
-    cols["source_scale"] = [source_scale({scale.get(x, "") for x in cited.get(e, ())}) for e in ids]
+    src_ids, cited, claim_events = ds.sources["source_id"], ds.claims["source_id"], ds.claims["event_id"]
+    cols["source"] = joined_per_event(claim_events, lookup(cited, src_ids, ds.sources[sm["source"].name]), ids, "; ")
+    scale = (translate(ds.sources[sm["source_scale"].name], sm["source_scale"]) if "source_scale" in sm
+             else [""] * len(src_ids))
+    # each event's distinct scales, then ACLED's order for each of the few distinct combinations
+    scales = joined_per_event(claim_events, lookup(cited, src_ids, scale), ids, "\x1f")
+    combos = {c: source_scale(set(c.split("\x1f"))) for c in set(scales)}
+    cols["source_scale"] = [combos[c] for c in scales]
 
 
 def rows(ds: Any) -> tuple[list[str], list[list]]:
     """ACLED columns and rows (cells as text) for the exported events."""
+    header, cols = columns(ds)
+    return header, [list(r) for r in zip(*cols, strict=True)]
+
+
+def columns(ds: Any) -> tuple[list[str], list[list]]:
+    """ACLED columns and, for each, its cells (text), one per exported event."""
     ev, m, cols = mapped_columns(ds, "acled", COLUMNS)
     n = len(ev)
     _actor_columns(ds, ev, m, cols)
@@ -233,9 +240,9 @@ def rows(ds: Any) -> tuple[list[str], list[list]]:
     cols["notes"] = [f"{d} {notes[e]}".strip() for d, e in zip(cols["notes"], ids, strict=False)]
     stamp = _created_timestamp(ds.descriptor)
     cols["timestamp"] = [stamp] * n
-    return COLUMNS, [list(r) for r in zip(*(cols[c] for c in COLUMNS), strict=False)]
+    return COLUMNS, [cols[c] for c in COLUMNS]
 
 
 def export(ds: Any) -> str:
-    header, body = rows(ds)
-    return csv_text(header, body)
+    header, cols = columns(ds)
+    return csv_columns_text(header, cols)

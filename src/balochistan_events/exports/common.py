@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from balochistan_events.errors import PackageError
 
@@ -99,8 +100,13 @@ def texts(series: pd.Series, field: dict | None = None) -> list[str]:
     if ftype == "date" and pd.api.types.is_datetime64_any_dtype(series.dtype):
         return series.dt.strftime("%Y-%m-%d").fillna("").tolist()
     cells = values(series)
-    if ftype == "string":
+    if ftype == "string" or isinstance(series.dtype, pd.CategoricalDtype):
         return ["" if v is None else str(v) for v in cells]
+    if ftype in ("integer", "year") and pd.api.types.is_integer_dtype(series.dtype):
+        return ["" if v is None else str(v) for v in cells]
+    if ftype == "number" and pd.api.types.is_float_dtype(series.dtype):
+        # as lexical(): repr of the float, '' for missing (NA or NaN)
+        return ["" if v is None or v != v else repr(v) for v in cells]
     return [lexical(v, field) for v in cells]
 
 
@@ -193,11 +199,74 @@ def per_subject(fig: pd.DataFrame) -> pd.DataFrame:
 
 def sources_per_event(ds: Any) -> dict[str, list[str]]:
     """event_id -> the distinct source_ids its claims cite, sorted."""
-    out: dict[str, set] = {}
-    for e, s in zip(values(ds.claims["event_id"]), values(ds.claims["source_id"]), strict=False):
-        if e is not None and s is not None:
-            out.setdefault(e, set()).add(s)
-    return {e: sorted(s) for e, s in out.items()}
+    return distinct_per_event(ds.claims["event_id"], ds.claims["source_id"])
+
+
+def arrow_text(column: pd.Series | pa.Array | Sequence[str | None]) -> pa.Array:
+    """A text column as an Arrow string array: zero-copy for pandas' Arrow-backed strings, decoded for
+    categoricals, converted for lists."""
+    if isinstance(column, pd.Series):
+        arr = pa.array(column, from_pandas=True)
+    elif isinstance(column, (pa.Array, pa.ChunkedArray)):
+        arr = column
+    else:
+        arr = pa.array(column, pa.string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr.cast(pa.string()) if not pa.types.is_string(arr.type) else arr
+
+
+def lookup(keys: pd.Series, table_keys: pd.Series, table_values: pd.Series | Sequence[str | None]) -> pa.Array:
+    """For each key, the value of its row in a lookup table (first match; null when absent): a vectorised
+    dict.get over a whole column, e.g. each claim's source_id -> that source's publisher."""
+    import pyarrow.compute as pc
+
+    positions = pc.index_in(arrow_text(keys), value_set=arrow_text(table_keys))
+    return arrow_text(table_values).take(positions)
+
+
+def distinct_per_event(event_ids: pd.Series | pa.Array | Sequence[str | None],
+                       items: pd.Series | pa.Array | Sequence[str | None]) -> dict[str, list[str]]:
+    """event_id -> the distinct items paired with it (missing ones left out), sorted by code point (as
+    Python sorts str). Arrow dedupes and sorts the pairs; Python only cuts the sorted run into lists."""
+    keys, lists = _distinct_lists(event_ids, items)
+    return dict(zip(keys.to_pylist(), lists.to_pylist(), strict=True))
+
+
+def joined_per_event(event_ids: pd.Series | pa.Array | Sequence[str | None],
+                     items: pd.Series | pa.Array | Sequence[str | None], wanted: Sequence[str], sep: str) -> list[str]:
+    """For each event of `wanted`: its distinct items, sorted as distinct_per_event sorts them, joined by
+    `sep` ('' for an event without items). All in Arrow: no Python step per event."""
+    import pyarrow.compute as pc
+
+    keys, lists = _distinct_lists(event_ids, items)
+    joined = pc.binary_join(lists, sep)
+    at = pc.index_in(pa.array(wanted, pa.string()), value_set=keys)
+    return pc.fill_null(joined.take(at), "").to_pylist()
+
+
+def _distinct_lists(event_ids: Any, items: Any) -> tuple[pa.Array, pa.ListArray]:
+    """(event ids, list of each one's distinct items in code point order). Both columns are dictionary
+    encoded, so the sort and the dedupe run on integer codes (the items' dictionary is ranked once)."""
+    import pyarrow.compute as pc
+
+    e, v = arrow_text(event_ids), arrow_text(items)
+    present = pc.and_(pc.is_valid(e), pc.is_valid(v))
+    e, v = e.filter(present), v.filter(present)
+    e_enc, v_enc = pc.dictionary_encode(e), pc.dictionary_encode(v)
+    rank = np.empty(len(v_enc.dictionary), dtype=np.int64)
+    # UTF-8 byte order (Arrow's sort) = code point order = Python's order of str
+    rank[pc.sort_indices(v_enc.dictionary).to_numpy()] = np.arange(len(rank))
+    ecode = e_enc.indices.to_numpy(zero_copy_only=False)
+    vcode = v_enc.indices.to_numpy(zero_copy_only=False)
+    order = np.lexsort((rank[vcode], ecode))
+    ecode, vcode = ecode[order], vcode[order]
+    keep = np.r_[True, (ecode[1:] != ecode[:-1]) | (vcode[1:] != vcode[:-1])] if len(order) else np.zeros(0, bool)
+    ecode, vcode = ecode[keep], vcode[keep]
+    starts = np.flatnonzero(np.r_[True, ecode[1:] != ecode[:-1]]) if len(ecode) else np.zeros(0, np.int64)
+    offsets = pa.array(np.r_[starts, len(ecode)].astype(np.int32))
+    values = v_enc.dictionary.take(pa.array(vcode))
+    return e_enc.dictionary.take(pa.array(ecode[starts])), pa.ListArray.from_arrays(offsets, values)
 
 
 def per_event_subject(ps: pd.DataFrame) -> dict[str, dict[str, tuple]]:
@@ -214,6 +283,50 @@ def per_event_subject(ps: pd.DataFrame) -> dict[str, dict[str, tuple]]:
 
 # --- output --------------------------------------------------------------------------------------
 
+def csv_columns_text(header: list[str], columns: Sequence[Sequence[str | None]],
+                     extra_rows: Sequence[list[str]] = ()) -> str:
+    """csv_text() from columns of text, built by Arrow kernels instead of a Python call per row: a cell is
+    quoted (inner quotes doubled) when it holds a comma, a quote, CR or LF, as the csv module quotes with
+    LF line ends; None is an empty cell. Same bytes as csv_text() for such columns, several times faster."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(header) < 2 or not columns or not len(columns[0]):
+        return csv_text(header, zip(*columns, strict=True), extra_rows)   # the csv module's corner cases
+    quoted = []
+    for col in columns:
+        try:
+            arr = pa.array(col, pa.large_string())
+        except (pa.ArrowTypeError, pa.ArrowInvalid):       # numbers among the text: written as csv writes them
+            arr = pa.array([v if v is None or isinstance(v, str) else str(v) for v in col], pa.large_string())
+        arr = pc.fill_null(arr, "")
+        if not _has_special_byte(arr):
+            quoted.append(arr)             # most columns: no cell needs quotes, no per-cell search
+            continue
+        needs = pc.match_substring_regex(arr, r'[,"\r\n]')
+        if pc.any(needs).as_py():
+            quote = pa.scalar('"', pa.large_string())
+            wrapped = pc.binary_join_element_wise(quote, pc.replace_substring(arr, '"', '""'), quote,
+                                                  pa.scalar("", pa.large_string()))
+            arr = pc.if_else(needs, wrapped, arr)
+        quoted.append(arr)
+    lines = pc.binary_join_element_wise(*quoted, pa.scalar(",", pa.large_string()))
+    whole = pa.LargeListArray.from_arrays(pa.array([0, len(lines)], pa.int64()), lines)
+    head = csv_text(header, extra_rows)     # header and extra rows: a few cells, the csv module's own quoting
+    return head + pc.binary_join(whole, pa.scalar("\n", pa.large_string()))[0].as_py() + "\n"
+
+
+def _has_special_byte(arr: pa.Array) -> bool:
+    """Does any cell of a string array hold a comma, quote, CR or LF? One pass over its data buffer."""
+    data = arr.buffers()[2]
+    if data is None:
+        return False
+    start, end = arr.offset, arr.offset + len(arr)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if pa.types.is_large_string(arr.type) else np.int32)
+    raw = memoryview(data)[int(offsets[start]):int(offsets[end])].tobytes()
+    return any(byte in raw for byte in (b",", b'"', b"\r", b"\n"))       # memchr each
+
+
 def csv_text(header: list[str], rows: Iterable[Iterable[object]], extra_rows: Sequence[list[str]] = ()) -> str:
     """RFC 4180 CSV with LF line ends, minimal quoting, UTF-8 text."""
     buf = io.StringIO()
@@ -221,8 +334,7 @@ def csv_text(header: list[str], rows: Iterable[Iterable[object]], extra_rows: Se
     w.writerow(header)
     for extra in extra_rows:
         w.writerow(extra)
-    for r in rows:
-        w.writerow(["" if v is None else v for v in r])
+    w.writerows(rows)                 # the csv module writes None as an empty cell
     return buf.getvalue()
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from balochistan_events.exports.common import csv_text, sorted_events, texts
+from balochistan_events.exports.common import csv_columns_text, sorted_events, texts
 
 SCOPE = "All events, campaigns and incidents alike (the #event+type+level column tells them apart)."
 
@@ -26,4 +26,4 @@ def export(ds: Any) -> str:
     header = [f["name"] for f in fields]
     tags = [f.get("x-hxl", "") if isinstance(f.get("x-hxl"), str) else "" for f in fields]
     columns = [texts(events[f["name"]], f) for f in fields]
-    return csv_text(header, zip(*columns, strict=False), extra_rows=[tags])
+    return csv_columns_text(header, columns, extra_rows=[tags])

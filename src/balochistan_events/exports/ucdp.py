@@ -8,6 +8,7 @@ hold UCDP's own identifiers or judgements (relid, conflict and dyad ids, code_st
 event_clarity) are left empty."""
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -18,7 +19,7 @@ from balochistan_events.exports.common import (
     PERSON_TOTALS,
     actor_lookup,
     actor_names,
-    csv_text,
+    csv_columns_text,
     figures,
     lexical,
     mapped_columns,
@@ -260,6 +261,12 @@ def _source_lists(ds: Any, ids: list[str], cols: dict[str, list]) -> None:
 
 def all_rows(ds: Any) -> tuple[list[str], list[list]]:
     """GED columns and a row for every leaf event, before GED's inclusion rule."""
+    header, cols = all_columns(ds)
+    return header, [list(r) for r in zip(*cols, strict=True)]
+
+
+def all_columns(ds: Any) -> tuple[list[str], list[list]]:
+    """GED columns and, for each, its cells (text) for every leaf event, before GED's inclusion rule."""
     ev, m, cols = mapped_columns(ds, "ucdp", COLUMNS)
     side_a, side_b, ia, ib = _sides(ds, ev, m, cols)
     gw = m["country_id"].values or {}
@@ -283,7 +290,7 @@ def all_rows(ds: Any) -> tuple[list[str], list[list]]:
     ids = values(ev["event_id"])
     _source_lists(ds, ids, cols)
     cols.update(deaths(ds, ids, ia, ib))
-    return COLUMNS, [list(r) for r in zip(*(cols[c] for c in COLUMNS), strict=False)]
+    return COLUMNS, [cols[c] for c in COLUMNS]
 
 
 def rows(ds: Any) -> tuple[list[str], list[list]]:
@@ -295,15 +302,14 @@ def rows(ds: Any) -> tuple[list[str], list[list]]:
 
 def export_with_notices(ds: Any) -> tuple[str, list[str]]:
     """The export's text, and what to tell the user on standard error (events left out and why)."""
-    header, body = all_rows(ds)
-    best = header.index("best")
-    kept = [r for r in body if int(r[best]) >= 1]
-    left = len(body) - len(kept)
-    notices = [f"ucdp: left out {left} of {len(body)} event(s) with no death claimed (best = 0): GED only "
+    header, cols = all_columns(ds)
+    keep = [int(b) >= 1 for b in cols[header.index("best")]]
+    kept = [list(itertools.compress(col, keep)) for col in cols]
+    left = len(keep) - sum(keep)
+    notices = [f"ucdp: left out {left} of {len(keep)} event(s) with no death claimed (best = 0): GED only "
                f"records events with at least one death ({INCLUSION_RULE})"] if left else []
-    return csv_text(header, kept), notices
+    return csv_columns_text(header, kept), notices
 
 
 def export(ds: Any) -> str:
-    header, body = rows(ds)
-    return csv_text(header, body)
+    return export_with_notices(ds)[0]

@@ -259,11 +259,12 @@ def workbook_bytes(ds: Any, when: dt.datetime | None = None, summary_schema: Sum
 
 
 def release_workbook(staging: str | os.PathLike, when: dt.datetime, version: str | None,
-                     summary_schema: SummarySchema | None = None) -> dict[str, bytes]:
-    """{"balochistan-events-X.Y.Z.xlsx": bytes} for a release built from `staging` at `when`."""
+                     summary_schema: SummarySchema | None = None, *, dataset: Any = None) -> dict[str, bytes]:
+    """{"balochistan-events-X.Y.Z.xlsx": bytes} for a release built from `staging` at `when` (`dataset`: the
+    staged package already loaded, with `.resources`)."""
     from balochistan_events.exports import load_for_export
 
-    ds = load_for_export(staging)
+    ds = dataset if dataset is not None else load_for_export(staging)
     return {f"balochistan-events-{version}.xlsx": workbook_bytes(ds, when, summary_schema)}
 
 

@@ -113,6 +113,15 @@ def load(path: str | os.PathLike | None = None, *, version: str | None = None, p
         return Dataset(tables, package.descriptor, origin, str(where))
 
 
+def dataset_from_columns(package: Package, columns: dict[str, dict[str, pa.Array]], location: str) -> Dataset:
+    """A Dataset from typed Arrow columns already parsed (table -> field -> array, as strict_columns or the
+    validator return them), with `.resources` (the schemas, for the exporters' crosswalks)."""
+    tables = {name: to_pandas(columns[name], res) for name, res in package.resources.items()}
+    ds = Dataset(tables, package.descriptor, "path", location)
+    ds.resources = package.resources
+    return ds
+
+
 def _parquet_path(res: Resource) -> str:
     return res.path[: -len(".csv")] + ".parquet" if res.path.endswith(".csv") else res.path + ".parquet"
 

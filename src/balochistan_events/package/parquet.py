@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pyarrow as pa
 
 from balochistan_events.errors import PackageError
@@ -53,13 +54,19 @@ def typed_table(res: Resource, csv_bytes: bytes, file: str) -> pa.Table:
     """A table's CSV as an Arrow table with the schema's types (for Parquet), in schema column order;
     a required cell left empty is refused here too, as the Parquet schema is not nullable there."""
     typed, lines = strict_columns(res, csv_bytes, file)
+    return schema_table(res, typed, lines, file)
+
+
+def schema_table(res: Resource, typed: dict[str, pa.Array], lines: list[int] | np.ndarray, file: str) -> pa.Table:
+    """Typed columns (strict_columns', or the validator's for a package that validated) as an Arrow table
+    with the Parquet schema's types and nullability, in schema column order."""
     schema = arrow_schema(res)
     columns = []
     for name, values in typed.items():
         target = schema.field(name)
         if not target.nullable and values.null_count:
             i = values.is_null().to_pylist().index(True)
-            raise PackageError(f"{name} is required but empty", file=file, line=lines[i], field=name)
+            raise PackageError(f"{name} is required but empty", file=file, line=int(lines[i]), field=name)
         columns.append(values.cast(target.type))
     return pa.Table.from_arrays(columns, schema=schema)
 

@@ -31,7 +31,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from balochistan_events.errors import PackageError, with_path_replaced
 from balochistan_events.package.dates import output_date
@@ -169,16 +169,21 @@ def _write(target: Path, data: bytes) -> None:
     target.write_bytes(data)
 
 
-def render_documents(staging: Path, when: dt.datetime) -> dict[str, bytes]:
+def render_documents(staging: Path, when: dt.datetime, columns: dict[str, dict[str, Any]] | None = None) -> dict[str, bytes]:
     """codebook.md, report.html and the xlsx workbook rendered from the staged package (tests replace this where the
-    documents are not what they test: rendering the report is the slowest step of a build)."""
+    documents are not what they test: rendering the report is the slowest step of a build). `columns`: the
+    tables' typed columns as validation parsed them (table -> field -> Arrow array), so the report and the
+    workbook do not read and parse the CSV files again."""
     from balochistan_events.exports.xlsx import release_workbook
+    from balochistan_events.package.loading import dataset_from_columns
     from balochistan_events.render.codebook import render_codebook
     from balochistan_events.render.report import render_report
 
+    pkg = read_package(DirectorySource(staging))
+    ds = dataset_from_columns(pkg, columns, str(staging)) if columns is not None else None
     return {"codebook.md": render_codebook(str(staging)).encode("utf-8"),
-            "report.html": render_report(str(staging), date=when.date().isoformat()).encode("utf-8"),
-            **release_workbook(staging, when, read_package(DirectorySource(staging)).version, summary_schema)}
+            "report.html": render_report(str(staging), date=when.date().isoformat(), dataset=ds).encode("utf-8"),
+            **release_workbook(staging, when, pkg.version, summary_schema, dataset=ds)}
 
 
 # --- the build -------------------------------------------------------------------------------------
@@ -199,18 +204,24 @@ def build_zip(path: str | os.PathLike = ".", date: str | dt.date | None = None, 
 
 def _build_staged(path: str | os.PathLike, staging: Path, when: dt.datetime, created: str,
                   overrides: dict[str, bytes], validate: bool) -> BuiltZip:
-    from balochistan_events.package.parquet import parquet_bytes, typed_table
+    from balochistan_events.package.parquet import parquet_bytes, schema_table, typed_table
 
     _stage(path, staging, overrides)
     source = DirectorySource(staging)
     source.label = os.path.normpath(str(path))        # messages name the user's package
     pkg = read_package(source)
+    columns: dict[str, dict[str, Any]] | None = None
+    lines: dict[str, Any] = {}
     if validate:
-        from balochistan_events.validation.engine import validate_loaded
+        from balochistan_events.validation.engine import validate_tables
+        from balochistan_events.validation.gate import typed_columns
 
-        report = validate_loaded(pkg)
+        report, tables = validate_tables(pkg)
         if not report.valid:
             raise BuildInvalid(report)
+        # what validation parsed is what the Parquet files and the documents are made from: one read
+        columns, lines = typed_columns(tables), {name: t.lines for name, t in tables.items()}
+        del tables
     version = pkg.version
     from balochistan_events.package.gitsource import parse_version
 
@@ -220,12 +231,13 @@ def _build_staged(path: str | os.PathLike, staging: Path, when: dt.datetime, cre
     files: dict[str, bytes] = {}
     manifest: dict[str, bytes] = {}
     # Renderers see the package as a user's checkout would (the four source tables, new version).
-    documents = render_documents(staging, when)
+    documents = render_documents(staging, when, columns)
     typed = {}          # the typed claims and actors, reused for the derived summary
     for res in pkg.resources.values():
         csv_bytes = source.read(res.path)
         files[res.path] = csv_bytes
-        table = typed_table(res, csv_bytes, res.path)
+        table = (schema_table(res, columns.pop(res.name), lines.pop(res.name), res.path) if columns is not None
+                 else typed_table(res, csv_bytes, res.path))
         manifest[parquet_path(res.path)] = parquet_bytes(table, res, version, name)
         if res.name in ("claims", "actors"):
             typed[res.name] = table

@@ -79,6 +79,16 @@ def validate_package(path: str | os.PathLike | None = None, *, max_errors: int |
 
 def validate_loaded(package: Package, *, max_errors: int | None = DEFAULT_MAX_PROBLEMS, strict: bool = False,
                     progress: ProgressFn | None = None, rules: set[str] | None = None) -> Report:
+    report, _tables = validate_tables(package, max_errors=max_errors, strict=strict, progress=progress, rules=rules)
+    return report
+
+
+def validate_tables(package: Package, *, max_errors: int | None = DEFAULT_MAX_PROBLEMS, strict: bool = False,
+                    progress: ProgressFn | None = None,
+                    rules: set[str] | None = None) -> tuple[Report, dict[str, TableData]]:
+    """validate_loaded(), also returning the tables as the validator parsed them: each field's typed Arrow
+    column (the text columns are dropped). When the report is valid these are exactly what load() would
+    read, so a command that validates first (build, export, report) reads and parses each CSV once."""
     report = Report(max_errors=max_errors, strict=strict)
     tables = read_tables(package, report, progress)
     if progress:
@@ -87,7 +97,9 @@ def validate_loaded(package: Package, *, max_errors: int | None = DEFAULT_MAX_PR
     keys = [_key_check(name) for name in tables]
     run_rules(tables, report, RULES, only=rules, extra=[*keys, check_foreign_keys], threads=THREADS)
     report.finish()
-    return report
+    for table in tables.values():
+        table.raw.clear()
+    return report, tables
 
 
 def read_tables(package: Package, report: Report, progress: ProgressFn | None = None) -> dict[str, TableData]:

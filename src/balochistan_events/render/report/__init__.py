@@ -21,10 +21,11 @@ from balochistan_events.render.report.wording import figure_text
 __all__ = ["figure_text", "render_report", "write_report"]
 
 
-def render_report(path: Any = None, date: Any = None) -> str:
+def render_report(path: Any = None, date: Any = None, *, dataset: Any = None) -> str:
     """The report as one HTML string. path: package directory, datapackage.json or release zip
     (default: as load()). date: the date printed in the header (YYYY-MM-DD string or date; default:
-    SOURCE_DATE_EPOCH, else the descriptor's `created` date, else today)."""
+    SOURCE_DATE_EPOCH, else the descriptor's `created` date, else today). dataset: the package already
+    loaded (e.g. from validation, validation.gate), instead of reading `path`."""
     from balochistan_events.package.loading import load
     from balochistan_events.render.report.charts import figures_context
     from balochistan_events.render.report.compare import comparison
@@ -34,7 +35,7 @@ def render_report(path: Any = None, date: Any = None) -> str:
     from balochistan_events.render.report.page import render_page
     from balochistan_events.render.report.timeline import timelines
 
-    ds = load(path)
+    ds = dataset if dataset is not None else load(path)
     when = report_date(date, ds.descriptor)
     data = prepare(ds)
     compare = comparison(data)
@@ -44,10 +45,10 @@ def render_report(path: Any = None, date: Any = None) -> str:
     return render_page(data, when, sections)
 
 
-def write_report(out: Any = "report.html", path: Any = None, date: Any = None) -> Path:
+def write_report(out: Any = "report.html", path: Any = None, date: Any = None, *, dataset: Any = None) -> Path:
     """Render and write the report atomically; returns the path written."""
     from balochistan_events.package.atomic import write_text
 
-    text = render_report(path, date)
+    text = render_report(path, date, dataset=dataset)
     write_text(out, text)
     return Path(out)
