@@ -8,9 +8,11 @@ diffs well and streams."""
 from __future__ import annotations
 
 import json
+import math
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
-from balochistan_events.exports.common import json_value, sorted_events, texts, values
+from balochistan_events.exports.common import arrow_text, json_value, sorted_events, texts, values
 
 SCOPE = ("All events, campaigns and incidents alike (event_level and parent_event_id are properties, so a "
          "map can filter either). A campaign's point is the place its geo_precision names (often the "
@@ -37,33 +39,91 @@ def _json_column(series: Any, field: dict) -> list:
     return [json_value(v, field) for v in cells]
 
 
+def _json_texts(cells: list) -> list[str]:
+    """Each JSON value as json.dumps writes it here (no ASCII escaping, no NaN); a repeated value (codes,
+    places, dates) is encoded once. A column holds one type (and None), so 1, 1.0 and True never meet."""
+    encoded = {v: _dump(v) for v in set(cells)}
+    return list(map(encoded.__getitem__, cells))
+
+
+def _dump(value: object) -> str:
+    """json.dumps(value, ensure_ascii=False, allow_nan=False) for the scalars a feature holds."""
+    if isinstance(value, str):
+        return encode_basestring(value)      # the json module's own C string escaper
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return float.__repr__(value)
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+
+def _claim_counts(ds: Any, ids: list[str]) -> tuple[list[int], list[int]]:
+    """Claims and distinct claimants (a missing claimant counted as one) about each event of `ids`."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    claims = pa.table({"e": arrow_text(ds.claims["event_id"]), "c": arrow_text(ds.claims["claimant_id"])})
+    counts = claims.group_by("e", use_threads=False).aggregate(
+        [([], "count_all"), ("c", "count_distinct", pc.CountOptions(mode="all"))])
+    at = pc.index_in(pa.array(ids, pa.string()), value_set=counts["e"])
+    n, who = (pc.fill_null(counts[col].take(at), 0).to_pylist() for col in ("count_all", "c_count_distinct"))
+    return n, who
+
+
 def features(ds: Any) -> list[dict]:
+    """The features as dicts (the export itself writes the same JSON column by column: see export)."""
+    return [json.loads(line) for line in _feature_lines(ds)]
+
+
+def _feature_lines(ds: Any) -> list[str]:
+    return _feature_lines_arrow(ds).to_pylist()
+
+
+def _feature_lines_arrow(ds: Any) -> Any:
+    """One compact JSON text per feature, built column by column: each property's values encoded once per
+    column, then the pieces joined per row (the same text json.dumps gives for the feature's dict)."""
     ev = sorted_events(ds.events)
     fields = [f for f in ds.resources["events"].fields if f["name"] in ev]
     names = dict(zip(values(ds.actors["actor_id"]), values(ds.actors["name"]), strict=False))
-    n_claims: dict = {}
-    claimants: dict = {}
-    for e, who in zip(values(ds.claims["event_id"]), values(ds.claims["claimant_id"]), strict=False):
-        n_claims[e] = n_claims.get(e, 0) + 1
-        claimants.setdefault(e, set()).add(who)
-    columns = [(f["name"], _json_column(ev[f["name"]], f)) for f in fields]
-    out = []
-    for i in range(len(ev)):
-        props = {name: col[i] for name, col in columns}
-        lat, lon = props.get("latitude"), props.get("longitude")
-        geometry = {"type": "Point", "coordinates": [lon, lat]} if lat is not None and lon is not None else None
-        e = props.get("event_id")
-        props["actor1_name"] = names.get(props.get("actor1_id"))
-        props["actor2_name"] = names.get(props.get("actor2_id"))
-        props["claims"] = n_claims.get(e, 0)
-        props["claimants"] = len(claimants.get(e, ()))
-        out.append({"type": "Feature", "id": e, "geometry": geometry, "properties": props})
-    return out
+    props = {f["name"]: _json_column(ev[f["name"]], f) for f in fields}
+    ids = props.get("event_id") or [None] * len(ev)
+    lat, lon = props.get("latitude", [None] * len(ev)), props.get("longitude", [None] * len(ev))
+    props["actor1_name"] = [names.get(a) for a in props.get("actor1_id", [None] * len(ev))]
+    props["actor2_name"] = [names.get(a) for a in props.get("actor2_id", [None] * len(ev))]
+    props["claims"], props["claimants"] = _claim_counts(ds, [str(e) for e in ids])
+    geometry = ['{"type":"Point","coordinates":[' + _dump(x) + "," + _dump(y) + "]}"
+                if x is not None and y is not None else "null" for x, y in zip(lon, lat, strict=True)]
+    pieces: list[list[str] | str] = ['{"type":"Feature","id":', _json_texts(ids), ',"geometry":', geometry,
+                                     ',"properties":{']
+    for k, (name, cells) in enumerate(props.items()):
+        pieces += [("," if k else "") + encode_basestring(name) + ":", _json_texts(cells)]
+    pieces.append("}}")
+    return _joined_rows(pieces, len(ev))
+
+
+def _joined_rows(pieces: list[list[str] | str], n: int) -> Any:
+    """Row i: the concatenation of each piece (a constant, or a column's i-th text), by an Arrow kernel."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.large_string()
+    columns = [pa.array(p, text) if isinstance(p, list) else pa.scalar(p, text) for p in pieces]
+    if not n:
+        return pa.array([], text)
+    return pc.binary_join_element_wise(*columns, pa.scalar("", text))
 
 
 def export(ds: Any) -> str:
-    dump = lambda obj: json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)  # noqa: E731
-    body = ",\n".join(dump(f) for f in features(ds))
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    rows = _feature_lines_arrow(ds)
+    whole = pa.LargeListArray.from_arrays(pa.array([0, len(rows)], pa.int64()), rows)
+    body = pc.binary_join(whole, pa.scalar(",\n", pa.large_string()))[0].as_py()
     name = ds.descriptor.get("name") or "balochistan-events"
-    head = f'{{"type":"FeatureCollection","name":{dump(name)},"features":[\n'
+    head = f'{{"type":"FeatureCollection","name":{_dump(name)},"features":[\n'
     return head + body + ("\n" if body else "") + "]}\n"

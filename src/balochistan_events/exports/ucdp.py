@@ -17,16 +17,17 @@ import pandas as pd
 from balochistan_events.exports.common import (
     PERSON_GROUPS,
     PERSON_TOTALS,
+    EventLists,
     actor_lookup,
     actor_names,
     csv_columns_text,
     figures,
     lexical,
+    lookup,
     mapped_columns,
     mappings,
     per_event_subject,
     per_subject,
-    sources_per_event,
     texts,
     translate,
     values,
@@ -217,7 +218,9 @@ def _sides(ds: Any, ev: pd.DataFrame, m: dict, cols: dict[str, list]) -> tuple[l
     side_b = [a if s else b for a, b, s in zip(a1, a2, swap, strict=False)]
     ia = [y if s else x for x, y, s in zip(i1, i2, swap, strict=False)]
     ib = [x if s else y for x, y, s in zip(i1, i2, swap, strict=False)]
-    country = [pycountry_name(c) for c in values(ev[m["country_id"].name])]
+    codes = values(ev[m["country_id"].name])
+    names_of = {c: pycountry_name(c) for c in set(codes)}       # a few countries, many events
+    country = [names_of[c] for c in codes]
     cols["type_of_violence"] = tov
     cols["side_a"] = [names.get(a, "") if a else "" for a in side_a]
     cols["side_b"] = [names.get(b, "") if b else "" for b in side_b]
@@ -240,23 +243,19 @@ def pycountry_name(code: object) -> str:
 
 
 def _source_lists(ds: Any, ids: list[str], cols: dict[str, list]) -> None:
-    """GED's ';'-lists of the sources the event's claims cite (empty items left out)."""
-    cited = sources_per_event(ds)
+    """GED's ';'-lists of the sources the event's claims cite, in source_id order (blank items left out)."""
+    cited = EventLists(ds.claims["event_id"], ds.claims["source_id"], ids)
     src = ds.sources.drop_duplicates("source_id")
-    src_ids = values(src["source_id"])
     sm = mappings(ds.resources["sources"], "ucdp")
-    src_cols = {c: dict(zip(src_ids, translate(src[sm[c].name], sm[c]), strict=False)) for c in
-                ("source_headline", "source_original", "source_date") if c in sm}
-    publisher = dict(zip(src_ids, texts(src["publisher"]), strict=False)) if "publisher" in src else {}
-
-    def joined(items: list[str]) -> str:
-        return "; ".join(i for i in items if i.strip())
-
-    cols["number_of_sources"] = [str(len(cited.get(e, []))) for e in ids]
-    cols["source_article"] = [joined(cited.get(e, [])) for e in ids]
-    cols["source_office"] = [joined([publisher.get(s, "") for s in cited.get(e, [])]) for e in ids]
-    for c, by_source in src_cols.items():
-        cols[c] = [joined([by_source.get(s, "") for s in cited.get(e, [])]) for e in ids]
+    cols["number_of_sources"] = cited.counts()
+    cols["source_article"] = cited.joined("; ")
+    if "publisher" in src:
+        cols["source_office"] = cited.joined("; ", lookup(cited.items, src["source_id"], texts(src["publisher"])))
+    else:
+        cols["source_office"] = [""] * len(ids)
+    for c in ("source_headline", "source_original", "source_date"):
+        if c in sm:
+            cols[c] = cited.joined("; ", lookup(cited.items, src["source_id"], translate(src[sm[c].name], sm[c])))
 
 
 def all_rows(ds: Any) -> tuple[list[str], list[list]]:
