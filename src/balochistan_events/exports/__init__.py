@@ -50,13 +50,8 @@ def export_result(kind: str, path: str | os.PathLike | None = None, *,
 
 
 def load_for_export(path: str | os.PathLike | None = None) -> Any:
-    """load(path), plus `.resources` (name -> descriptor.Resource: the schemas with their x- crosswalk
-    properties), which the exporters read their crosswalks from."""
-    from balochistan_events.package.descriptor import open_package
-    from balochistan_events.package.loading import default_path, load
+    """load(path): the tables plus `.resources` (name -> descriptor.Resource: the schemas with their x-
+    crosswalk properties), which the exporters read their crosswalks from."""
+    from balochistan_events.package.loading import load
 
-    path = path if path is not None else default_path()
-    ds = load(path)
-    with open_package(path) as package:
-        ds.resources = package.resources  # type: ignore[attr-defined]
-    return ds
+    return load(path)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import Any
 
 from balochistan_events.exports.common import arrow_text, json_value, sorted_events, texts, values

@@ -218,9 +218,9 @@ def _sides(ds: Any, ev: pd.DataFrame, m: dict, cols: dict[str, list]) -> tuple[l
     side_b = [a if s else b for a, b, s in zip(a1, a2, swap, strict=False)]
     ia = [y if s else x for x, y, s in zip(i1, i2, swap, strict=False)]
     ib = [x if s else y for x, y, s in zip(i1, i2, swap, strict=False)]
-    codes = values(ev[m["country_id"].name])
-    names_of = {c: pycountry_name(c) for c in set(codes)}       # a few countries, many events
-    country = [names_of[c] for c in codes]
+    country_codes = values(ev[m["country_id"].name])
+    names_of = {c: pycountry_name(c) for c in set(country_codes)}       # a few countries, many events
+    country = [names_of[c] for c in country_codes]
     cols["type_of_violence"] = tov
     cols["side_a"] = [names.get(a, "") if a else "" for a in side_a]
     cols["side_b"] = [names.get(b, "") if b else "" for b in side_b]

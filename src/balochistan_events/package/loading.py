@@ -30,6 +30,7 @@ class Dataset(dict):
 
     def __init__(self, tables: dict, descriptor: dict, origin: str = "path", location: str | None = None) -> None:
         super().__init__(tables)
+        self.resources: dict[str, Resource] = {}     # table name -> its Table Schema (descriptor.Resource)
         self.descriptor = descriptor
         self.origin = origin
         self.location = location
@@ -110,7 +111,9 @@ def load(path: str | os.PathLike | None = None, *, version: str | None = None, p
         origin = "bundled" if where == BUNDLED else "checkout"
     with open_package(where) as package:
         tables = {name: _load_table(package, res, prefer_parquet) for name, res in package.resources.items()}
-        return Dataset(tables, package.descriptor, origin, str(where))
+        ds = Dataset(tables, package.descriptor, origin, str(where))
+        ds.resources = package.resources
+        return ds
 
 
 def dataset_from_columns(package: Package, columns: dict[str, dict[str, pa.Array]], location: str) -> Dataset:

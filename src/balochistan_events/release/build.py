@@ -27,11 +27,13 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import tempfile
 import zipfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from balochistan_events.errors import PackageError, with_path_replaced
 from balochistan_events.package.dates import output_date
@@ -54,6 +56,7 @@ ZIP_PREFIX = ""
 ZIP_LEVEL = 1
 STORED_SUFFIXES = (".parquet",)     # already zstd-compressed: deflate saves 3% for its whole CPU cost
 FILE_MODE = 0o100644
+Member = bytes | Path          # a zip member's content: in memory, or a file streamed from disk
 
 
 class BuildInvalid(Exception):
@@ -67,7 +70,7 @@ class BuildInvalid(Exception):
 @dataclass
 class BuiltZip:
     name: str                 # balochistan-events-X.Y.Z.zip
-    data: bytes
+    data: bytes               # the zip; empty when build_zip streamed it into a file (`sink`)
     sha256: str
     version: str
     created: str
@@ -189,89 +192,136 @@ def render_documents(staging: Path, when: dt.datetime, columns: dict[str, dict[s
 # --- the build -------------------------------------------------------------------------------------
 
 def build_zip(path: str | os.PathLike = ".", date: str | dt.date | None = None, overrides: dict[str, bytes] | None = None,
-              validate: bool = True) -> BuiltZip:
-    """Build the release zip in memory. `overrides` replace files of the package (release passes the
-    new datapackage.json and CHANGELOG.md this way, so nothing on disk changes before the build worked)."""
+              validate: bool = True, sink: Path | None = None) -> BuiltZip:
+    """Build the release zip, in memory or, given `sink`, streamed into that file (the data files are then
+    copied from the staging folder piece by piece, never held whole). `overrides` replace files of the
+    package (release passes the new datapackage.json and CHANGELOG.md this way, so nothing on disk
+    changes before the build worked)."""
     when = resolve_date(date, path)
     created = iso(when)
     with tempfile.TemporaryDirectory(prefix="be-build-") as tmp:
         staging = Path(tmp) / "pkg"
         try:
-            return _build_staged(path, staging, when, created, overrides or {}, validate)
+            return _build_staged(path, staging, when, created, overrides or {}, validate, sink)
         except (PackageError, OSError) as exc:      # name the user's package, not the staging copy
             raise with_path_replaced(exc, str(staging), os.path.normpath(str(path))) from None
 
 
 def _build_staged(path: str | os.PathLike, staging: Path, when: dt.datetime, created: str,
-                  overrides: dict[str, bytes], validate: bool) -> BuiltZip:
-    from balochistan_events.package.parquet import parquet_bytes, schema_table, typed_table
-
+                  overrides: dict[str, bytes], validate: bool, sink: Path | None = None) -> BuiltZip:
     _stage(path, staging, overrides)
     source = DirectorySource(staging)
     source.label = os.path.normpath(str(path))        # messages name the user's package
     pkg = read_package(source)
-    columns: dict[str, dict[str, Any]] | None = None
-    lines: dict[str, Any] = {}
-    if validate:
-        from balochistan_events.validation.engine import validate_tables
-        from balochistan_events.validation.gate import typed_columns
-
-        report, tables = validate_tables(pkg)
-        if not report.valid:
-            raise BuildInvalid(report)
-        # what validation parsed is what the Parquet files and the documents are made from: one read
-        columns, lines = typed_columns(tables), {name: t.lines for name, t in tables.items()}
-        del tables
+    columns, lines = _validated_columns(pkg) if validate else (None, {})
     version = pkg.version
     from balochistan_events.package.gitsource import parse_version
 
     if version is None or parse_version(version) is None:
         raise PackageError(f"version {version!r} is not X.Y.Z", file=DESCRIPTOR, field="version")
-    name = pkg.descriptor.get("name") or ARTIFACT
-    files: dict[str, bytes] = {}
-    manifest: dict[str, bytes] = {}
-    # Renderers see the package as a user's checkout would (the four source tables, new version).
-    documents = render_documents(staging, when, columns)
-    typed = {}          # the typed claims and actors, reused for the derived summary
-    for res in pkg.resources.values():
-        csv_bytes = source.read(res.path)
-        files[res.path] = csv_bytes
-        table = (schema_table(res, columns.pop(res.name), lines.pop(res.name), res.path) if columns is not None
-                 else typed_table(res, csv_bytes, res.path))
-        manifest[parquet_path(res.path)] = parquet_bytes(table, res, version, name)
-        if res.name in ("claims", "actors"):
-            typed[res.name] = table
-        if res.schema_path:
-            manifest[res.schema_path] = source.read(res.schema_path)
-    derived_res = None
-    if DERIVED_NAME not in pkg.resources and {"claims", "actors", "events"} <= set(pkg.resources):
-        schema, summary_csv = derived_summary(staging, pkg, typed)
-        typed.clear()
-        derived_res = Resource(DERIVED_NAME, DERIVED_PATH, check_schema(copy.deepcopy(schema), DERIVED_SCHEMA_PATH),
-                               DERIVED_SCHEMA_PATH, {})
-        files[DERIVED_PATH] = summary_csv
-        manifest[parquet_path(DERIVED_PATH)] = parquet_bytes(typed_table(derived_res, summary_csv, DERIVED_PATH),
-                                                             derived_res, version, name)
-        manifest[DERIVED_SCHEMA_PATH] = dump_json(schema)
-    for rel in (CHANGELOG, *COMPANION_FILES):
-        if source.exists(rel):
-            manifest[rel] = source.read(rel)
-    from balochistan_events.release.rloader import stamp_registry
-    from balochistan_events.release.zipreadme import README, render_readme
+    # Two workers beside the main thread, one deflating the data files for the zip, one writing Parquet
+    # files one at a time (each holds a sorted copy of its table: two at once cost 200 MB at 100k events):
+    # both release the GIL, so they overlap the documents and the derived summary (pandas, on this thread).
+    with ThreadPoolExecutor(1) as zipper, ThreadPoolExecutor(1) as pool:
+        # the CSVs go into the zip from the staging folder (checked when staged), read as they are written
+        data_files = {res.path: staging / res.path for res in pkg.resources.values()}
+        deflated = {rel: zipper.submit(deflate_file, member) for rel, member in data_files.items()}
+        files: dict[str, Member] = dict(data_files)
+        # Renderers see the package as a user's checkout would (the four source tables, new version).
+        documents = render_documents(staging, when, columns)
+        pending, derived_res, summary_csv = _tables(pkg, source, staging, columns, lines, pool)
+        if derived_res is not None:
+            files[DERIVED_PATH] = summary_csv
+        manifest = {rel: job.result() for rel, job in pending.items()}
+        for rel in (CHANGELOG, *COMPANION_FILES):
+            if source.exists(rel):
+                manifest[rel] = source.read(rel)
+        from balochistan_events.release.rloader import stamp_registry
+        from balochistan_events.release.zipreadme import README, render_readme
 
-    stamp_registry(manifest, version)       # the R loader learns the hashes of the releases before this one
-    manifest.update(documents)
-    listed = [DESCRIPTOR, README, *files, *manifest]
-    manifest[README] = render_readme(pkg.descriptor, listed, version, created)
-    descriptor = built_descriptor(pkg.descriptor, files, manifest, created, derived_res)
-    members = {DESCRIPTOR: descriptor, **files, **manifest}
-    order = [DESCRIPTOR] + sorted(n for n in members if n != DESCRIPTOR)
+        stamp_registry(manifest, version)       # the R loader learns the hashes of the releases before this one
+        manifest.update(documents)
+        listed = [DESCRIPTOR, README, *files, *manifest]
+        manifest[README] = render_readme(pkg.descriptor, listed, version, created)
+        descriptor = built_descriptor(pkg.descriptor, files, manifest, created, derived_res)
+        members = {DESCRIPTOR: descriptor, **files, **manifest}
+        order = [DESCRIPTOR] + sorted(n for n in members if n != DESCRIPTOR)
+        ready = {rel: job.result() for rel, job in deflated.items()}
     zname = artifact_name(version)
-    data = write_zip({n: members[n] for n in order}, ZIP_PREFIX, when)
-    return BuiltZip(zname, data, sha256_hex(data), version, created, order)
+    if sink is None:
+        data = write_zip({n: members[n] for n in order}, ZIP_PREFIX, when, deflated=ready)
+        return BuiltZip(zname, data, sha256_hex(data), version, created, order)
+    with open(sink, "wb") as out:
+        write_zip({n: members[n] for n in order}, ZIP_PREFIX, when, out, deflated=ready)
+    return BuiltZip(zname, b"", member_digest(sink)[1], version, created, order)
 
 
-def built_descriptor(desc: dict, files: dict[str, bytes], manifest: dict[str, bytes], created: str,
+def _validated_columns(pkg: Any) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """The tables' typed columns and file lines as validation parsed them; BuildInvalid unless valid.
+    What validation parsed is what the Parquet files and the documents are made from: one read."""
+    from balochistan_events.validation.engine import validate_tables
+    from balochistan_events.validation.gate import typed_columns
+
+    report, tables = validate_tables(pkg)
+    if not report.valid:
+        raise BuildInvalid(report)
+    return typed_columns(tables), {name: t.lines for name, t in tables.items()}
+
+
+def _tables(pkg: Any, source: DirectorySource, staging: Path, columns: dict[str, dict[str, Any]] | None,
+            lines: dict[str, Any], pool: ThreadPoolExecutor) -> tuple[dict[str, Any], Resource | None, bytes]:
+    """Jobs making each table's Parquet file (and the schemas' bytes), and the derived claims summary:
+    (member path -> job or bytes wrapped as a finished job, the derived resource, its CSV)."""
+    from balochistan_events.package.parquet import parquet_bytes, schema_table, typed_table
+
+    version, name = pkg.version, pkg.descriptor.get("name") or ARTIFACT
+    pending: dict[str, Any] = {}
+    tables = {}
+    for res in pkg.resources.values():
+        tables[res.name] = (schema_table(res, columns.pop(res.name), lines.pop(res.name), res.path)
+                            if columns is not None else typed_table(res, source.read(res.path), res.path))
+        pending[parquet_path(res.path)] = None       # keeps the members' order; the job is submitted below
+        if res.schema_path:
+            pending[res.schema_path] = _done(source.read(res.schema_path))
+    derived = DERIVED_NAME not in pkg.resources and {"claims", "actors", "events"} <= set(tables)
+    # the summary first: the Parquet writers' sorted copies of the tables then never coexist with it
+    schema, summary_csv = derived_summary(staging, pkg, tables) if derived else ({}, b"")
+    from balochistan_events.package.memory import return_freed_memory
+
+    return_freed_memory()
+    for res in pkg.resources.values():
+        pending[parquet_path(res.path)] = pool.submit(parquet_bytes, tables.pop(res.name), res, version, name)
+    if not derived:
+        return pending, None, b""
+    derived_res = Resource(DERIVED_NAME, DERIVED_PATH, check_schema(copy.deepcopy(schema), DERIVED_SCHEMA_PATH),
+                           DERIVED_SCHEMA_PATH, {})
+    pending[parquet_path(DERIVED_PATH)] = pool.submit(
+        lambda: parquet_bytes(typed_table(derived_res, summary_csv, DERIVED_PATH), derived_res, version, name))
+    pending[DERIVED_SCHEMA_PATH] = _done(dump_json(schema))
+    return pending, derived_res, summary_csv
+
+
+def _done(value: bytes) -> Future[bytes]:
+    job: Future[bytes] = Future()
+    job.set_result(value)
+    return job
+
+
+def deflate_file(path: Path) -> bytes:
+    """The raw deflate stream zipfile writes for this file at ZIP_LEVEL (read in 1 MiB pieces; deflate's
+    output does not depend on how its input is cut). zlib releases the GIL while it works."""
+    import zlib
+
+    engine = zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -15)
+    pieces = []
+    with open(path, "rb") as fh:
+        for piece in iter(lambda: fh.read(1 << 20), b""):
+            pieces.append(engine.compress(piece))
+    pieces.append(engine.flush())
+    return b"".join(pieces)
+
+
+def built_descriptor(desc: dict, files: dict[str, Member], manifest: dict[str, bytes], created: str,
                      derived: Resource | None) -> bytes:
     """The release datapackage.json: created, bytes and sha256 hash per resource, the derived resource,
     the x-release manifest and the descriptor's own hash."""
@@ -286,12 +336,11 @@ def built_descriptor(desc: dict, files: dict[str, bytes], manifest: dict[str, by
     resources = []
     for res in out.get("resources", []):
         res = {k: v for k, v in res.items() if k not in ("bytes", "hash")}
-        data = files[check_relative_path(res["path"], DESCRIPTOR)]
-        res["bytes"] = len(data)
-        res["hash"] = "sha256:" + sha256_hex(data)
+        res["bytes"], digest = member_digest(files[check_relative_path(res["path"], DESCRIPTOR)])
+        res["hash"] = "sha256:" + digest
         resources.append(res)
     if derived is not None:
-        data = files[derived.path]
+        size, digest = member_digest(files[derived.path])
         resources.append({
             "name": derived.name, "type": "table", "path": derived.path, "scheme": "file", "format": "csv",
             "mediatype": "text/csv", "encoding": "utf-8", "title": "Claims summary (derived)",
@@ -300,7 +349,7 @@ def built_descriptor(desc: dict, files: dict[str, bytes], manifest: dict[str, by
                             "independent claimants, and the latest official and armed-group figure."),
             "x-derived": True,
             "schema": derived.schema_path,
-            "bytes": len(data), "hash": "sha256:" + sha256_hex(data),
+            "bytes": size, "hash": "sha256:" + digest,
         })
     out["resources"] = resources
     out["x-release"] = {
@@ -317,10 +366,13 @@ def built_descriptor(desc: dict, files: dict[str, bytes], manifest: dict[str, by
     return body.replace(marker, f'"descriptor_sha256": "{digest}"'.encode())
 
 
-def write_zip(members: dict[str, bytes], prefix: str, when: dt.datetime) -> bytes:
-    """A zip with fixed entry order, times, permissions and compression: same input, same bytes.
-    Text is deflated at ZIP_LEVEL; Parquet (zstd inside) is stored."""
-    buf = io.BytesIO()
+def write_zip(members: dict[str, Member], prefix: str, when: dt.datetime, sink: BinaryIO | None = None,
+              deflated: dict[str, bytes] | None = None) -> bytes:
+    """A zip with fixed entry order, times, permissions and compression: same input, same bytes, whether
+    written to memory (returned) or into `sink` (a seekable file; b"" is returned). Text is deflated at
+    ZIP_LEVEL; Parquet (zstd inside) is stored. A member is bytes, or a file (Path) streamed from disk;
+    `deflated` holds deflate streams made beforehand (deflate_file) for some file members."""
+    buf: BinaryIO = sink if sink is not None else io.BytesIO()
     stamp = _zip_time(when)
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as zf:
         for name, data in members.items():
@@ -329,28 +381,93 @@ def write_zip(members: dict[str, bytes], prefix: str, when: dt.datetime) -> byte
             info.compress_type = method
             info.create_system = 3            # unix, so the permission bits below are honoured
             info.external_attr = FILE_MODE << 16
-            zf.writestr(info, data, compress_type=method, compresslevel=ZIP_LEVEL)
-    return buf.getvalue()
+            if isinstance(data, Path):
+                _write_file_member(zf, info, data, (deflated or {}).get(name) if method == zipfile.ZIP_DEFLATED else None)
+            else:
+                zf.writestr(info, data, compress_type=method, compresslevel=ZIP_LEVEL)
+    return buf.getvalue() if isinstance(buf, io.BytesIO) else b""
+
+
+def _write_file_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, deflated: bytes | None = None) -> None:
+    """What writestr(info, path.read_bytes()) writes, in 1 MiB pieces: deflate's output does not depend on
+    how its input is cut (tests/release compares both), and the size set first makes the same zip64 choice.
+    With `deflated` (the stream deflate_file made for this file), zipfile's compressor is replaced by one
+    that hands over that stream: zipfile still reads the file for its CRC and size. The attribute is
+    private; if a Python version lacks it, the file is simply compressed here."""
+    info.file_size = path.stat().st_size
+    if hasattr(info, "compress_level"):         # Python 3.13+
+        info.compress_level = ZIP_LEVEL
+    else:                                       # what writestr sets before 3.13
+        info._compresslevel = ZIP_LEVEL  # type: ignore[attr-defined]
+    with open(path, "rb") as src, zf.open(info, "w") as dest:
+        if deflated is not None and getattr(dest, "_compressor", None) is not None:
+            dest._compressor = _Deflated(deflated)  # type: ignore[attr-defined]
+        shutil.copyfileobj(src, dest, 1 << 20)
+
+
+class _Deflated:
+    """Stands in for zipfile's compressor when the member's deflate stream was made beforehand."""
+
+    def __init__(self, stream: bytes) -> None:
+        self.stream = stream
+
+    def compress(self, data: bytes) -> bytes:
+        return b""
+
+    def flush(self) -> bytes:
+        return self.stream
+
+
+def member_digest(member: Member) -> tuple[int, str]:
+    """(size, sha256 hex) of a member held in memory or on disk (read in 1 MiB pieces)."""
+    if not isinstance(member, Path):
+        return len(member), sha256_hex(member)
+    h = hashlib.sha256()
+    size = 0
+    with open(member, "rb") as fh:
+        for piece in iter(lambda: fh.read(1 << 20), b""):
+            h.update(piece)
+            size += len(piece)
+    return size, h.hexdigest()
 
 
 def build_release(path: str | os.PathLike = ".", out_dir: str | os.PathLike = "dist", date: str | dt.date | None = None, *,
                   validate: bool = True) -> BuildResult:
     """Build dist/balochistan-events-X.Y.Z.zip (+ .sha256) from the package at `path`; the version is the
     one in datapackage.json. Existing files of the same name are replaced atomically."""
-    from balochistan_events.package.atomic import write_bytes
+    from balochistan_events.package.atomic import atomic_path, write_bytes
     from balochistan_events.package.lock import package_lock
     from balochistan_events.package.outputs import check_output
 
     out = check_output(out_dir, [path])
     pkg_dir = Path(path).parent if Path(path).is_file() else Path(path)
     # the lock orders this build after a running add-* or release (a missing folder: open_source says so)
-    with package_lock(pkg_dir, "balochistan-events build") if pkg_dir.is_dir() else contextlib.nullcontext():
-        built = build_zip(path, date, validate=validate)
-        zip_path = out / built.name
-        sha_path = out / (built.name + ".sha256")
-        write_bytes(zip_path, built.data)
-        write_bytes(sha_path, built.sha256_line.encode("ascii"))
+    lock = package_lock(pkg_dir, "balochistan-events build") if pkg_dir.is_dir() else contextlib.nullcontext()
+    new_dir = not out.exists()
+    try:
+        # streamed into a file beside the output, then moved into place: the zip is never held in memory
+        with lock, _scratch_dir(out) as tmp:
+            sink = tmp / "release.zip"
+            built = build_zip(path, date, validate=validate, sink=sink)
+            zip_path = out / built.name
+            sha_path = out / (built.name + ".sha256")
+            with atomic_path(zip_path) as target:
+                os.replace(sink, target)
+            write_bytes(sha_path, built.sha256_line.encode("ascii"))
+    except BaseException:
+        if new_dir:                     # a failed build leaves no empty output folder behind
+            with contextlib.suppress(OSError):
+                out.rmdir()
+        raise
     return BuildResult(zip_path, sha_path, built.sha256, built.version, built.created, built.members)
+
+
+@contextlib.contextmanager
+def _scratch_dir(out: Path) -> Any:
+    """A temporary folder inside `out` (created if needed), so the finished zip is moved, not copied."""
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".be-zip-", dir=out) as tmp:
+        yield Path(tmp)
 
 
 def extract(zip_path: str | os.PathLike, dest: str | os.PathLike) -> Path:

@@ -135,8 +135,8 @@ def derived_summary(staging: Path, pkg: Package, typed: dict[str, Any] | None = 
     from balochistan_events.package.summary import claims_summary
 
     if typed and {"claims", "actors"} <= set(typed):
-        ds: Any = {name: to_pandas(dict(zip(t.column_names, t.columns, strict=True)), pkg.resources[name])
-                   for name, t in typed.items()}
+        ds: Any = {name: to_pandas(dict(zip(typed[name].column_names, typed[name].columns, strict=True)),
+                                   pkg.resources[name]) for name in ("claims", "actors")}
     else:
         ds = load(staging, prefer_parquet=False)
     df = claims_summary(ds)
