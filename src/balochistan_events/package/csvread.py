@@ -83,7 +83,11 @@ def _line_of_offset(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def read_csv_bytes(data: bytes, table: str, file: str) -> RawTable:
+def read_csv_bytes(data: bytes, table: str, file: str, *, cell_checks: bool = True) -> RawTable:
+    """The file's text columns and problems. cell_checks=False (load()'s read of data that is meant to be
+    valid) skips what only reports on cells read correctly (control characters, oversized cells, line
+    breaks, line endings) and the count that makes line numbers exact when cells hold line breaks; the
+    checks on how the bytes are read (encoding, NUL, blank and ragged rows, stray quotes) all stay."""
     problem = _Problems(table, file)
     empty = RawTable([], {}, np.zeros(0, dtype=np.int64), problem.items, readable=False)
 
@@ -116,7 +120,7 @@ def read_csv_bytes(data: bytes, table: str, file: str) -> RawTable:
         problem(1, Code.TOO_MANY_COLUMNS, f"header has {width} columns; at most {MAX_COLUMNS} are read",
                 value=first[:80].decode("utf-8", "replace"), hint=Code.TOO_MANY_COLUMNS.hint)
         return unreadable()
-    fast = _read_fast(data, width) if _fast_path_ok(data) else None
+    fast = _read_fast(data, width, exact_lines=cell_checks) if _fast_path_ok(data) else None
     if fast is not None:
         header, columns, lines = fast
     else:
@@ -125,8 +129,9 @@ def read_csv_bytes(data: bytes, table: str, file: str) -> RawTable:
             _line_endings(data, problem)
             return unreadable()
         header, columns, lines = slow
-    _line_endings(data, problem, header, columns)
-    _check_cells(data, header, columns, lines, problem, breaks=fast is None and b'"' in data)
+    if cell_checks:
+        _line_endings(data, problem, header, columns)
+        _check_cells(data, header, columns, lines, problem, breaks=fast is None and b'"' in data)
     first_of: dict[str, pa.Array] = {}
     for name, col in zip(header, columns, strict=False):
         first_of.setdefault(name, col)
@@ -224,8 +229,9 @@ def _width(first_line: bytes) -> int:
         return 1
 
 
-def _read_fast(data: bytes, width: int) -> _Read | None:
-    """pyarrow read; None when the file needs the careful path."""
+def _read_fast(data: bytes, width: int, exact_lines: bool = True) -> _Read | None:
+    """pyarrow read; None when the file needs the careful path (with exact_lines, also when a cell holds a
+    line break, so that every row's file line is known)."""
     import pyarrow.csv as pacsv
 
     try:
@@ -243,7 +249,7 @@ def _read_fast(data: bytes, width: int) -> _Read | None:
         return None
     if tbl.num_rows == 0 or tbl.num_columns != width:
         return None
-    newlines = _count_byte(data, b"\n") + (0 if data.endswith(b"\n") else 1)
+    newlines = _count_byte(data, b"\n") + (0 if data.endswith(b"\n") else 1) if exact_lines else tbl.num_rows
     if newlines != tbl.num_rows:  # quoted newlines or blank lines: line numbers need the careful path
         return None
     n_rows = tbl.num_rows
