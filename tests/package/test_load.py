@@ -51,50 +51,6 @@ def test_a_type_error_names_file_line_and_field(package_copy):
     assert "claims.csv" in err.value.file
 
 
-def _edit_cells(path, edits):
-    """Rewrite claims.csv with {(data row index, column): text} applied, through the csv module."""
-    import csv
-    import io
-
-    with open(path, newline="", encoding="utf-8") as fh:
-        rows = list(csv.reader(fh))
-    for (i, col), text in edits.items():
-        rows[i][rows[0].index(col)] = text
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(rows)
-    path.write_text(buf.getvalue(), encoding="utf-8")
-
-
-def test_a_problem_after_a_line_break_in_a_cell_names_the_file_line(package_copy):
-    """load() reads without counting lines, so a line break inside a quoted cell loads as it is; a problem
-    sends it back to the careful read, whose error names the file's own line (the first problem there
-    is the line break itself, an error of the data rules)."""
-    path = package_copy / "data" / "claims.csv"
-    _edit_cells(path, {(1, "notes"): "first line\nsecond line"})
-    assert "first line\nsecond line" in set(be.load(package_copy).claims["notes"].dropna())
-    _edit_cells(path, {(5, "claim_date"): "31/01/2026"})
-    with pytest.raises(PackageError) as err:
-        be.load(package_copy)
-    assert (err.value.line, err.value.field) == (2, "notes") and "line break" in str(err.value)
-
-
-def test_load_reads_cells_validate_reports_but_refuses_misread_bytes(package_copy):
-    """A control character is a finding of validate's about a cell read correctly: load() returns it.
-    Text glued after a closing quote would be read wrongly: load() refuses it, naming the line."""
-    from balochistan_events.validation.engine import validate_package
-
-    path = package_copy / "data" / "claims.csv"
-    _edit_cells(path, {(2, "notes"): "bell\x07here"})
-    assert not validate_package(package_copy).valid
-    assert "bell\x07here" in set(be.load(package_copy).claims["notes"].dropna())
-    text = path.read_text(encoding="utf-8").split("\n")
-    text[3] = text[3].replace(",", ',"x"y', 1)
-    path.write_text("\n".join(text), encoding="utf-8")
-    with pytest.raises(PackageError) as err:
-        be.load(package_copy)
-    assert err.value.line == 4
-
-
 def test_claims_summary_is_one_row_per_event_type_subject(package_copy):
     ds = be.load(package_copy)
     summary = ds.claims_summary()

@@ -83,11 +83,7 @@ def _line_of_offset(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def read_csv_bytes(data: bytes, table: str, file: str, *, cell_checks: bool = True) -> RawTable:
-    """The file's text columns and problems. cell_checks=False (load()'s read of data that is meant to be
-    valid) skips what only reports on cells read correctly (control characters, oversized cells, line
-    breaks, line endings) and the count that makes line numbers exact when cells hold line breaks; the
-    checks on how the bytes are read (encoding, NUL, blank and ragged rows, stray quotes) all stay."""
+def read_csv_bytes(data: bytes, table: str, file: str) -> RawTable:
     problem = _Problems(table, file)
     empty = RawTable([], {}, np.zeros(0, dtype=np.int64), problem.items, readable=False)
 
@@ -120,7 +116,7 @@ def read_csv_bytes(data: bytes, table: str, file: str, *, cell_checks: bool = Tr
         problem(1, Code.TOO_MANY_COLUMNS, f"header has {width} columns; at most {MAX_COLUMNS} are read",
                 value=first[:80].decode("utf-8", "replace"), hint=Code.TOO_MANY_COLUMNS.hint)
         return unreadable()
-    fast = _read_fast(data, width, exact_lines=cell_checks) if _fast_path_ok(data) else None
+    fast = _read_fast(data, width) if _fast_path_ok(data) else None
     if fast is not None:
         header, columns, lines = fast
     else:
@@ -129,9 +125,8 @@ def read_csv_bytes(data: bytes, table: str, file: str, *, cell_checks: bool = Tr
             _line_endings(data, problem)
             return unreadable()
         header, columns, lines = slow
-    if cell_checks:
-        _line_endings(data, problem, header, columns)
-        _check_cells(data, header, columns, lines, problem, breaks=fast is None and b'"' in data)
+    _line_endings(data, problem, header, columns)
+    _check_cells(data, header, columns, lines, problem, breaks=fast is None and b'"' in data)
     first_of: dict[str, pa.Array] = {}
     for name, col in zip(header, columns, strict=False):
         first_of.setdefault(name, col)
@@ -229,9 +224,8 @@ def _width(first_line: bytes) -> int:
         return 1
 
 
-def _read_fast(data: bytes, width: int, exact_lines: bool = True) -> _Read | None:
-    """pyarrow read; None when the file needs the careful path (with exact_lines, also when a cell holds a
-    line break, so that every row's file line is known)."""
+def _read_fast(data: bytes, width: int) -> _Read | None:
+    """pyarrow read; None when the file needs the careful path."""
     import pyarrow.csv as pacsv
 
     try:
@@ -249,7 +243,7 @@ def _read_fast(data: bytes, width: int, exact_lines: bool = True) -> _Read | Non
         return None
     if tbl.num_rows == 0 or tbl.num_columns != width:
         return None
-    newlines = _count_byte(data, b"\n") + (0 if data.endswith(b"\n") else 1) if exact_lines else tbl.num_rows
+    newlines = _count_byte(data, b"\n") + (0 if data.endswith(b"\n") else 1)
     if newlines != tbl.num_rows:  # quoted newlines or blank lines: line numbers need the careful path
         return None
     n_rows = tbl.num_rows

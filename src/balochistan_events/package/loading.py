@@ -136,8 +136,7 @@ def _load_table(package: Package, res: Resource, prefer_parquet: bool) -> pd.Dat
         return to_pandas(_read_parquet(source.read(pq_path), res, source.display(pq_path)), res)
     from balochistan_events.package.parquet import strict_columns
 
-    # cell checks (control characters, oversized cells) are validate's: load() reads what is there
-    typed, _lines = strict_columns(res, source.read(res.path), source.display(res.path), cell_checks=False)
+    typed, _lines = strict_columns(res, source.read(res.path), source.display(res.path))
     return to_pandas(typed, res)
 
 

@@ -25,24 +25,11 @@ FORMAT_VERSION = "2.6"
 META_PREFIX = "balochistan-events:"
 
 
-def strict_columns(res: Resource, csv_bytes: bytes, file: str, *,
-                   cell_checks: bool = True) -> tuple[dict[str, pa.Array], list[int]]:
+def strict_columns(res: Resource, csv_bytes: bytes, file: str) -> tuple[dict[str, pa.Array], list[int]]:
     """The one strict read of a table's CSV (load() from CSV and the release's Parquet both use it): each
     schema field's typed column and the file line of each row. Raises PackageError (file, line, field) on
-    the first problem: these readers serve data that validates, so this is a guard, not a validator.
-    cell_checks=False (load()): read_csv_bytes without the cell checks; on any problem the file is read
-    again with them, so the error names the exact line."""
-    if not cell_checks:
-        try:
-            return _strict_columns(res, csv_bytes, file, False)
-        except PackageError:
-            pass
-    return _strict_columns(res, csv_bytes, file, True)
-
-
-def _strict_columns(res: Resource, csv_bytes: bytes, file: str,
-                    cell_checks: bool) -> tuple[dict[str, pa.Array], list[int]]:
-    raw = read_csv_bytes(csv_bytes, res.name, file, cell_checks=cell_checks)
+    the first problem: these readers serve data that validates, so this is a guard, not a validator."""
+    raw = read_csv_bytes(csv_bytes, res.name, file)
     errors = [p for p in raw.problems if p.severity == "error"]
     if errors or not raw.readable:
         p = errors[0] if errors else None
