@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from balochistan_events.errors import PackageError
 
@@ -99,9 +100,12 @@ def texts(series: pd.Series, field: dict | None = None) -> list[str]:
     ftype = (field or {}).get("type", "string")
     if ftype == "date" and pd.api.types.is_datetime64_any_dtype(series.dtype):
         return series.dt.strftime("%Y-%m-%d").fillna("").tolist()
-    cells = values(series)
     if ftype == "string" or isinstance(series.dtype, pd.CategoricalDtype):
-        return ["" if v is None else str(v) for v in cells]
+        arr = pa.array(series, from_pandas=True)
+        if pa.types.is_string(arr.type) or (pa.types.is_dictionary(arr.type) and pa.types.is_string(arr.type.value_type)):
+            return pc.fill_null(arrow_text(arr), "").to_pylist()      # one pass in C
+        return ["" if v is None else str(v) for v in values(series)]
+    cells = values(series)
     if ftype in ("integer", "year") and pd.api.types.is_integer_dtype(series.dtype):
         return ["" if v is None else str(v) for v in cells]
     if ftype == "number" and pd.api.types.is_float_dtype(series.dtype):
@@ -141,7 +145,8 @@ def json_value(value: object, field: dict | None = None) -> object:
 def sorted_events(events: pd.DataFrame) -> pd.DataFrame:
     """Events in event_id order, so that a checkout and its release (whose Parquet files are sorted by
     primary key) export the same bytes."""
-    return events.sort_values("event_id", kind="mergesort").reset_index(drop=True)
+    order = pc.sort_indices(arrow_text(events["event_id"]))     # stable; UTF-8 byte order = code point order
+    return events.take(order.to_numpy()).reset_index(drop=True)
 
 
 def mapped_columns(ds: Any, peer: str, columns: list[str]) -> tuple[pd.DataFrame, dict[str, Mapping], dict[str, list]]:
@@ -159,8 +164,9 @@ def mapped_columns(ds: Any, peer: str, columns: list[str]) -> tuple[pd.DataFrame
 def leaf_events(events: pd.DataFrame) -> pd.DataFrame:
     """Events that are nobody's parent: every incident, and campaigns recorded without incidents,
     in event_id order. Exporting only these puts each episode in one row and counts no figure twice."""
-    parents = set(events["parent_event_id"].dropna())
-    return sorted_events(events[~events["event_id"].isin(parents)])
+    parents = pc.unique(pc.drop_null(arrow_text(events["parent_event_id"])))
+    is_parent = pc.is_in(arrow_text(events["event_id"]), value_set=parents).to_numpy(zero_copy_only=False)
+    return sorted_events(events[~is_parent])
 
 
 # --- claim figures per event --------------------------------------------------------------------
