@@ -116,7 +116,8 @@ def read_csv_bytes(data: bytes, table: str, file: str) -> RawTable:
         problem(1, Code.TOO_MANY_COLUMNS, f"header has {width} columns; at most {MAX_COLUMNS} are read",
                 value=first[:80].decode("utf-8", "replace"), hint=Code.TOO_MANY_COLUMNS.hint)
         return unreadable()
-    fast = _read_fast(data, width) if _fast_path_ok(data) else None
+    scan = _scan(data)
+    fast = _read_fast(data, width, scan.newlines) if _fast_path_ok(data, scan) else None
     if fast is not None:
         header, columns, lines = fast
     else:
@@ -125,8 +126,8 @@ def read_csv_bytes(data: bytes, table: str, file: str) -> RawTable:
             _line_endings(data, problem)
             return unreadable()
         header, columns, lines = slow
-    _line_endings(data, problem, header, columns)
-    _check_cells(data, header, columns, lines, problem, breaks=fast is None and b'"' in data)
+    _line_endings(data, problem, header, columns, scan.carriage_returns)
+    _check_cells(data, header, columns, lines, problem, breaks=fast is None and b'"' in data, scan=scan)
     first_of: dict[str, pa.Array] = {}
     for name, col in zip(header, columns, strict=False):
         first_of.setdefault(name, col)
@@ -134,7 +135,7 @@ def read_csv_bytes(data: bytes, table: str, file: str) -> RawTable:
 
 
 def _line_endings(data: bytes, problem: _Problems, header: list[str] | None = None,
-                  columns: list[pa.Array] | None = None) -> None:
+                  columns: list[pa.Array] | None = None, carriage_returns: int | None = None) -> None:
     """Warn about CRLF or CR line endings, unless every CR of the file is inside a quoted cell (which
     is a `line_break` error of its own, not a line ending)."""
     if b"\r" not in data:
@@ -144,7 +145,7 @@ def _line_endings(data: bytes, problem: _Problems, header: list[str] | None = No
 
         in_cells = sum(h.count("\r") for h in header) + sum(int(pc.sum(pc.count_substring(c, "\r")).as_py() or 0)
                                                             for c in columns if len(c))
-        if in_cells == _count_byte(data, b"\r"):
+        if in_cells == (carriage_returns if carriage_returns is not None else _count_byte(data, b"\r")):
             return
     crlf = data.find(b"\r\n")
     if crlf >= 0:
@@ -154,20 +155,67 @@ def _line_endings(data: bytes, problem: _Problems, header: list[str] | None = No
                 hint="use LF line endings")
 
 
-def _fast_path_ok(data: bytes) -> bool:
+def _fast_path_ok(data: bytes, scan: _ByteScan) -> bool:
     """False for irregularities pyarrow would read silently, or with the wrong line numbers: NUL
     bytes, CR line ends, blank lines, and a quote with text on both sides (`"a"b`: text after a
     closing quote, which pyarrow glues onto the value; valid quoting never has one)."""
-    if b"\x00" in data or b"\r" in data or data.startswith(b"\n") or _has_blank_line(data):
-        return False
-    if b'"' not in data:
-        return True
+    return not (b"\x00" in data or scan.carriage_returns or data.startswith(b"\n") or scan.blank_line
+                or scan.glued_quote)
+
+
+@dataclass
+class _ByteScan:
+    newlines: int               # LF bytes
+    carriage_returns: int       # CR bytes
+    blank_line: bool            # LF LF somewhere
+    glued_quote: bool           # a quote with text on both sides
+    controls: bool              # a byte below 0x20 other than tab, LF and CR, or DEL (0x7F)
+
+
+SCAN_STEP = 1 << 20     # 1 MiB slices: each test runs over data still in the CPU cache, and no
+                        # temporary is file-sized (a 1.1 GB claims.csv made 1.1 GB boolean masks)
+
+
+def _scan(data: bytes) -> _ByteScan:
+    """Everything the reader asks of the raw bytes, in one pass of 1 MiB slices: line feeds and carriage
+    returns counted, blank lines, glued quotes and control bytes found. Each slice is seen with one byte
+    of its neighbours, so a pair across a boundary is not missed."""
     a = np.frombuffer(data, dtype=np.uint8)
-    q = np.flatnonzero(a == 0x22)
-    q = q[(q > 0) & (q < len(a) - 1)]
-    before, after = a[q - 1], a[q + 1]
+    n = len(a)
+    newlines = crs = 0
+    blank = glued = controls = False
+    for i in range(0, n, SCAN_STEP):
+        j = min(i + SCAN_STEP, n)
+        lo = max(i - 1, 0)
+        window = a[lo:min(j + 1, n)]
+        body = window[i - lo:j - lo]
+        lf = body == 0x0A
+        lfs = int(np.count_nonzero(lf))
+        newlines += lfs
+        low = int(np.count_nonzero(body < 0x20))
+        if low:
+            cr = int(np.count_nonzero(body == 0x0D))
+            crs += cr
+            controls = controls or low != lfs + cr + int(np.count_nonzero(body == 0x09))
+        controls = controls or bool((body == 0x7F).any())
+        if not blank:
+            wl = window == 0x0A
+            blank = bool((wl[1:] & wl[:-1]).any())
+        if not glued:
+            glued = _glued_quote(window, i - lo, j - lo, lo, n)
+    return _ByteScan(newlines, crs, blank, glued, controls)
+
+
+def _glued_quote(window: np.ndarray, start: int, stop: int, offset: int, n: int) -> bool:
+    """Is a quote in window[start:stop] (file position offset + k, neither first nor last byte of the
+    file) between two bytes that are neither comma, quote, LF nor CR?"""
+    q = np.flatnonzero(window[start:stop] == 0x22) + start
+    q = q[(q + offset > 0) & (q + offset < n - 1)]
+    if not len(q):
+        return False
+    before, after = window[q - 1], window[q + 1]
     plain = lambda x: (x != 0x2C) & (x != 0x0A) & (x != 0x0D) & (x != 0x22)  # noqa: E731
-    return not bool((plain(before) & plain(after)).any())
+    return bool((plain(before) & plain(after)).any())
 
 
 def _count_byte(data: bytes, byte: bytes) -> int:
@@ -177,29 +225,14 @@ def _count_byte(data: bytes, byte: bytes) -> int:
     return sum(int(np.count_nonzero(a[i:i + (16 << 20)] == v)) for i in range(0, len(a), 16 << 20))
 
 
-def _has_blank_line(data: bytes) -> bool:
-    """b"\\n\\n" in data, vectorised: CPython's two-byte search crawls when the first byte is as
-    common as a newline (0.2 s on 88 MB); numpy over 16 MB slices takes a fraction of that."""
-    a = np.frombuffer(data, dtype=np.uint8)
-    step = 16 << 20
-    for i in range(0, len(a), step):
-        nl = a[i:i + step + 1] == 0x0A
-        if (nl[1:] & nl[:-1]).any():
-            return True
-    return False
-
-
-def _has_controls(data: bytes) -> bool:
+def _has_controls(data: bytes, scan: _ByteScan | None = None) -> bool:
     """Any C0/C1 control character (tab, CR, LF aside) or bidi override, in UTF-8 bytes? A
     vectorised pre-scan, so clean files (nearly all) skip the per-column search."""
-    a = np.frombuffer(data, dtype=np.uint8)
-    # bytes below 0x20 that are not tab, LF or CR: count them in 16 MB slices (no index arrays)
-    low = sum(int(np.count_nonzero(a[i:i + (16 << 20)] < 0x20)) for i in range(0, len(a), 16 << 20))
-    allowed = sum(_count_byte(data, ch) for ch in (b"\t", b"\n", b"\r") if ch in data)
-    if low != allowed or b"\x7f" in data:
+    if (scan or _scan(data)).controls:
         return True
+    a = np.frombuffer(data, dtype=np.uint8)
     check_c2, check_e2 = b"\xc2" in data, b"\xe2" in data       # memchr: usually both absent
-    step = 16 << 20
+    step = SCAN_STEP
     for start in range(0, len(a) if (check_c2 or check_e2) else 0, step):
         chunk = a[start:start + step + 2]                         # 2 bytes of overlap for sequences
         head = chunk[:step]
@@ -224,8 +257,8 @@ def _width(first_line: bytes) -> int:
         return 1
 
 
-def _read_fast(data: bytes, width: int) -> _Read | None:
-    """pyarrow read; None when the file needs the careful path."""
+def _read_fast(data: bytes, width: int, newlines: int) -> _Read | None:
+    """pyarrow read; None when the file needs the careful path. `newlines`: the file's LF count."""
     import pyarrow.csv as pacsv
 
     try:
@@ -243,7 +276,7 @@ def _read_fast(data: bytes, width: int) -> _Read | None:
         return None
     if tbl.num_rows == 0 or tbl.num_columns != width:
         return None
-    newlines = _count_byte(data, b"\n") + (0 if data.endswith(b"\n") else 1)
+    newlines += 0 if data.endswith(b"\n") else 1
     if newlines != tbl.num_rows:  # quoted newlines or blank lines: line numbers need the careful path
         return None
     n_rows = tbl.num_rows
@@ -331,13 +364,13 @@ def _clean_cells(record: list[str], header: list[str] | None, line: int, bad_tex
 
 
 def _check_cells(data: bytes, header: list[str], columns: list[pa.Array], lines: npt.NDArray[np.int64],
-                 problem: _Problems, breaks: bool = False) -> None:
+                 problem: _Problems, breaks: bool = False, scan: _ByteScan | None = None) -> None:
     """Oversized cells, line breaks inside cells (only possible in quoted cells, so `breaks` is set only
     for files that have quotes and took the careful path) and control characters, column by column
     (vectorised)."""
     import pyarrow.compute as pc
 
-    scan_controls = _has_controls(data)
+    scan_controls = _has_controls(data, scan)
     for name, col in zip(header, columns, strict=False):
         if not len(col):
             continue
