@@ -53,6 +53,23 @@ def test_cycles_flags_rows_on_loops_only():
     assert cycles(pa.array([], pa.string()), pa.array([], pa.string())).tolist() == []
 
 
+def test_composite_duplicates_with_and_without_the_bulky_column():
+    """has_duplicates first drops the widest text column; the answer must not change."""
+    import random
+
+    from balochistan_events.validation.kernels import has_duplicates
+
+    rng = random.Random(2)
+    for _ in range(200):
+        n = rng.randint(0, 12)
+        a = pa.array([rng.choice(["x", "y", None]) for _ in range(n)], pa.string())
+        b = pa.array([rng.choice([1, 2]) for _ in range(n)], pa.int64())
+        quote = pa.array([rng.choice(["a long quote " * 5, "another long quote " * 5, None]) for _ in range(n)])
+        rows = [(x, y, q) for x, y, q in zip(a.to_pylist(), b.to_pylist(), quote.to_pylist(), strict=True)
+                if None not in (x, y, q)]
+        assert has_duplicates([a, b, quote]) == (len(set(rows)) < len(rows)), rows
+
+
 def test_first_rows_and_key_strings_treat_empty_parts_as_no_key():
     a = pa.array(["x", "x", None, "x", "y"])
     b = pa.array([1, 1, 1, 2, None])

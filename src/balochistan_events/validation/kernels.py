@@ -145,7 +145,18 @@ def first_rows_of_codes(codes: np.ndarray) -> np.ndarray:
 
 def has_duplicates(cols: list[ArrayLike]) -> bool:
     """Does any complete key repeat? One hashing pass in Arrow (unique / group_by), the fast answer
-    for the usual case of no duplicates."""
+    for the usual case of no duplicates. A composite key is first tried without its bulkiest column (a
+    claim's quote): if the other columns never repeat together, the whole key cannot repeat either,
+    and the long texts are never hashed."""
+    if len(cols) > 2:
+        bulk = [c.nbytes if pa.types.is_string(c.type) or pa.types.is_large_string(c.type) else 0 for c in cols]
+        widest = int(np.argmax(bulk))
+        if bulk[widest] and not _has_duplicates([c for k, c in enumerate(cols) if k != widest]):
+            return False
+    return _has_duplicates(cols)
+
+
+def _has_duplicates(cols: list[ArrayLike]) -> bool:
     complete = None
     for c in cols:
         if c.null_count:
