@@ -43,9 +43,9 @@ def claims_summary(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     codes = {k: _sorted_codes(c[k]) for k in [*KEYS, "claim_id"]}
     date = c["claim_date"].to_numpy(dtype="datetime64[s]").view(np.int64)
     date = np.where(date == np.iinfo(np.int64).min, np.iinfo(np.int64).max, date)     # NaT last, as sort_values
-    # np.lexsort: last key first
+    # np.lexsort: last key first. The frame itself is never reordered: numpy arrays are, and the few
+    # cells each group shows are taken from the frame by position (order[...]).
     order = np.lexsort((codes["claim_id"], date, codes["subject"], codes["claim_type"], codes["event_id"]))
-    c = c.iloc[order].reset_index(drop=True)
     n = len(c)
     changed = np.zeros(n, dtype=bool)
     if n:
@@ -55,24 +55,26 @@ def claims_summary(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
             changed[1:] |= v[1:] != v[:-1]
     starts = np.flatnonzero(changed)
     group = np.cumsum(changed) - 1
-    side = c["claimant_id"].map(claimant_sides(actors)).fillna("independent").to_numpy(dtype=object)
+    side = _sides_of(c["claimant_id"], actors)[order]
     best = c["value_best"].to_numpy(dtype="float64")
-    lo = c["value_low"].fillna(c["value_best"]).to_numpy(dtype="float64")
-    hi = c["value_high"].fillna(c["value_best"]).to_numpy(dtype="float64")
-    out = pd.DataFrame({k: c[k].astype("string").take(starts).reset_index(drop=True) for k in KEYS})
+    lo = c["value_low"].fillna(c["value_best"]).to_numpy(dtype="float64")[order]
+    hi = c["value_high"].fillna(c["value_best"]).to_numpy(dtype="float64")[order]
+    first = order[starts]
+    out = pd.DataFrame({k: pd.Series(c[k].array.take(first)).astype("string") for k in KEYS})
     out["claims"] = np.diff(np.r_[starts, n])
-    out["claimants"] = _distinct_per_group(c["claimant_id"], group, len(starts))
+    claimant, _ = pd.factorize(c["claimant_id"], use_na_sentinel=True)
+    out["claimants"] = _distinct_per_group(claimant[order], group, len(starts))
     for name, mask in (("partisan", side != "independent"), ("independent", side == "independent")):
         out[f"{name}_low"] = _reduce(np.minimum, np.where(mask, lo, np.inf), starts)
         out[f"{name}_high"] = _reduce(np.maximum, np.where(mask, hi, -np.inf), starts)
-    groups = pd.RangeIndex(len(starts))
     for name in ("official", "armed_group"):
         last = _reduce(np.maximum, np.where(side == name, np.arange(n, dtype="float64"), -np.inf), starts)
         has = ~np.isnan(last)
-        at, where = last[has].astype(np.int64), np.flatnonzero(has)
-        out[f"latest_{name}_value"] = pd.Series(best[at], index=where).reindex(groups)
+        pick = np.full(len(starts), -1, dtype=np.int64)         # -1: the group has no claim of that side
+        pick[has] = order[last[has].astype(np.int64)]
+        out[f"latest_{name}_value"] = np.where(has, best[pick], np.nan)
         for col, target in (("claimant_id", "claimant_id"), ("date", "claim_date"), ("claim_id", "claim_id")):
-            out[f"latest_{name}_{col}"] = c[target].take(at).set_axis(where).reindex(groups)
+            out[f"latest_{name}_{col}"] = pd.Series(c[target].array.take(pick, allow_fill=True))
     return _typed(out.reindex(columns=SUMMARY_COLUMNS))
 
 
@@ -80,9 +82,25 @@ KEYS = ["event_id", "claim_type", "subject"]
 
 
 def _sorted_codes(values: pd.Series) -> np.ndarray:
-    """Each value's rank among the distinct values in code point order (missing: after all of them)."""
+    """Each value's rank among the distinct values in code point order (missing: after all of them). A
+    categorical (claim_type, subject) is ranked through its few categories, never cell by cell."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cats = values.cat.categories.astype("string").to_numpy(dtype=object)
+        rank = np.empty(len(cats) + 1, dtype=np.int64)
+        rank[np.argsort(cats, kind="stable")] = np.arange(len(cats))
+        rank[-1] = len(cats)                                # code -1 (missing) -> after all of them
+        return rank[values.cat.codes.to_numpy()]
     codes, uniques = pd.factorize(values.astype("string"), sort=True, use_na_sentinel=True)
     return np.where(codes < 0, len(uniques), codes)
+
+
+def _sides_of(claimant_ids: pd.Series, actors: pd.DataFrame) -> np.ndarray:
+    """Each claim's claimant side (official, armed_group, independent) as an object array, looked up once
+    per distinct claimant."""
+    codes, uniques = pd.factorize(claimant_ids, use_na_sentinel=True)
+    sides = claimant_sides(actors).to_dict()
+    per_code = np.array([sides.get(u, "independent") for u in uniques] + ["independent"], dtype=object)
+    return per_code[codes]              # code -1 (missing claimant) takes the last entry
 
 
 def _reduce(op: np.ufunc, values: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -94,12 +112,14 @@ def _reduce(op: np.ufunc, values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return out
 
 
-def _distinct_per_group(values: pd.Series, group: np.ndarray, groups: int) -> np.ndarray:
-    """How many distinct non-missing values each group holds (as pandas' nunique)."""
-    codes, _ = pd.factorize(values, use_na_sentinel=True)
+def _distinct_per_group(codes: np.ndarray, group: np.ndarray, groups: int) -> np.ndarray:
+    """How many distinct values (factorized codes, -1 for missing, not counted: as pandas' nunique) each
+    group holds."""
     ok = codes >= 0
-    pairs = np.unique(group[ok].astype(np.int64) * (codes.max(initial=0) + 1) + codes[ok])
-    return np.bincount(pairs // (codes.max(initial=0) + 1), minlength=groups)
+    width = codes.max(initial=0) + 1
+    pairs = np.sort(group[ok].astype(np.int64) * width + codes[ok])          # a sort beats a hash here
+    distinct = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
+    return np.bincount(distinct // width, minlength=groups)
 
 
 def _typed(out: pd.DataFrame) -> pd.DataFrame:
