@@ -154,3 +154,30 @@ def test_claims_summary_on_ties_and_gaps_equals_the_reference(root):
     empty = {"claims": ds.claims.iloc[:0], "actors": ds.actors}
     pd.testing.assert_frame_equal(claims_summary(empty), _summary_by_groupby(empty), check_exact=True,
                                   check_index_type=False)
+
+
+@pytest.mark.parametrize("rows_per_group", [1 << 20, 997])
+def test_parquet_written_group_by_group_equals_the_sorted_table_written_whole(synth, monkeypatch, rows_per_group):
+    """parquet_bytes takes one row group at a time in key order instead of sorting a copy of the table:
+    the file must be the one writing the whole sorted table gives, also when it spans several groups."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from balochistan_events.package import parquet as parquet_module
+    from balochistan_events.package.descriptor import open_package
+
+    monkeypatch.setattr(parquet_module, "ROW_GROUP_SIZE", rows_per_group)
+    with open_package(synth) as pkg:
+        res = pkg.resources["claims"]
+        table = parquet_module.typed_table(res, pkg.source.read(res.path), res.path)
+    got = parquet_module.parquet_bytes(table, res, "9.9.9")
+    whole = parquet_module.sort_by_key(table, res).replace_schema_metadata(None)
+    sink = pa.BufferOutputStream()
+    with pq.ParquetWriter(sink, whole.schema, version=parquet_module.FORMAT_VERSION,
+                          compression=parquet_module.COMPRESSION, compression_level=parquet_module.COMPRESSION_LEVEL,
+                          use_dictionary=True, write_statistics=True, store_schema=False, write_page_index=False,
+                          data_page_version="1.0") as writer:
+        writer.write_table(whole, row_group_size=rows_per_group)
+        writer.add_key_value_metadata(parquet_module.parquet_metadata(res, "9.9.9", None))
+    assert got == sink.getvalue().to_pybytes()
+    assert pq.ParquetFile(pa.BufferReader(got)).metadata.num_row_groups == -(-table.num_rows // rows_per_group)

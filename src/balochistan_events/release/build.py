@@ -219,9 +219,9 @@ def _build_staged(path: str | os.PathLike, staging: Path, when: dt.datetime, cre
 
     if version is None or parse_version(version) is None:
         raise PackageError(f"version {version!r} is not X.Y.Z", file=DESCRIPTOR, field="version")
-    # Two workers beside the main thread, one deflating the data files for the zip, one writing Parquet
-    # files one at a time (each holds a sorted copy of its table: two at once cost 200 MB at 100k events):
-    # both release the GIL, so they overlap the documents and the derived summary (pandas, on this thread).
+    # Two workers beside the main thread, one deflating the data files for the zip, one writing the Parquet
+    # files one after the other: both release the GIL, so they overlap the documents and the derived
+    # summary (pandas, on this thread).
     with ThreadPoolExecutor(1) as zipper, ThreadPoolExecutor(1) as pool:
         # the CSVs go into the zip from the staging folder (checked when staged), read as they are written
         data_files = {res.path: staging / res.path for res in pkg.resources.values()}
@@ -280,17 +280,16 @@ def _tables(pkg: Any, source: DirectorySource, staging: Path, columns: dict[str,
     for res in pkg.resources.values():
         tables[res.name] = (schema_table(res, columns.pop(res.name), lines.pop(res.name), res.path)
                             if columns is not None else typed_table(res, source.read(res.path), res.path))
-        pending[parquet_path(res.path)] = None       # keeps the members' order; the job is submitted below
+        # written while the summary is computed: a row group at a time, so no sorted copy of a table
+        pending[parquet_path(res.path)] = pool.submit(parquet_bytes, tables[res.name], res, version, name)
         if res.schema_path:
             pending[res.schema_path] = _done(source.read(res.schema_path))
     derived = DERIVED_NAME not in pkg.resources and {"claims", "actors", "events"} <= set(tables)
-    # the summary first: the Parquet writers' sorted copies of the tables then never coexist with it
     schema, summary_csv = derived_summary(staging, pkg, tables) if derived else ({}, b"")
+    tables.clear()
     from balochistan_events.package.memory import return_freed_memory
 
     return_freed_memory()
-    for res in pkg.resources.values():
-        pending[parquet_path(res.path)] = pool.submit(parquet_bytes, tables.pop(res.name), res, version, name)
     if not derived:
         return pending, None, b""
     derived_res = Resource(DERIVED_NAME, DERIVED_PATH, check_schema(copy.deepcopy(schema), DERIVED_SCHEMA_PATH),
