@@ -22,7 +22,7 @@ HEAVY_COMMANDS = {"validate", "build", "release", "export", "report", "diff", "v
 
 def main() -> None:
     try:
-        if sys.argv[1:2] == ["validate"]:
+        if sys.argv[1:2] in (["validate"], ["verify"]):     # neither uses pandas
             from balochistan_events.validation.engine import skip_pandas_import
             skip_pandas_import()
         if sys.argv[1:2] and sys.argv[1] in HEAVY_COMMANDS and "--help" not in sys.argv:

@@ -17,7 +17,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from balochistan_events.errors import PackageError, safe_text
 from balochistan_events.package.descriptor import Resource, parse_json
@@ -161,8 +161,10 @@ def _unlisted(source: PackageSource, hashed: set[object]) -> list[str]:
     return sorted(n for n in names if n not in hashed)
 
 
-def check_parquet(source: PackageSource, result: VerifyResult) -> None:
-    """Each table's Parquet file must hold exactly its CSV's rows, values and types."""
+def check_parquet(source: PackageSource, result: VerifyResult, typed: dict[str, dict[str, Any]] | None = None) -> None:
+    """Each table's Parquet file must hold exactly its CSV's rows, values and types. `typed`: the tables'
+    columns as validation parsed them from the CSVs (table -> field -> array), when it did; else each CSV
+    is read here."""
     from balochistan_events.package.descriptor import read_package
     from balochistan_events.release.build import parquet_path
 
@@ -176,29 +178,39 @@ def check_parquet(source: PackageSource, result: VerifyResult) -> None:
         if not source.exists(pq_path):
             continue
         try:
-            problem = _parquet_difference(source, res, pq_path)
+            problem = _parquet_difference(source, res, pq_path, (typed or {}).get(res.name))
         except PackageError as exc:
             problem = exc.args[0] if exc.args else str(exc)
         if problem:
             result.add(pq_path, f"does not hold what {res.path} holds: {problem}")
 
 
-def _parquet_difference(source: PackageSource, res: Resource, pq_path: str) -> str | None:
+def _parquet_difference(source: PackageSource, res: Resource, pq_path: str,
+                        columns: dict[str, Any] | None = None) -> str | None:
     """Why the Parquet file differs from the CSV (rows, a column's type or values), or None."""
+    import numpy as np
     import pyarrow as pa
 
     from balochistan_events.package.loading import _read_parquet
-    from balochistan_events.package.parquet import sort_by_key, typed_table
+    from balochistan_events.package.parquet import schema_table, sort_by_key, typed_table
 
     got = _read_parquet(source.read(pq_path), res, pq_path)     # the Table Schema's columns and types
-    want = sort_by_key(typed_table(res, source.read(res.path), res.path), res)
+    if columns is not None and all(f["name"] in columns for f in res.fields):
+        rows = len(next(iter(columns.values()))) if columns else 0
+        table = schema_table(res, columns, np.arange(2, rows + 2), res.path)
+    else:
+        table = typed_table(res, source.read(res.path), res.path)
+    want = sort_by_key(table, res)
     rows = len(next(iter(got.values()))) if got else 0
     if rows != want.num_rows:
         return f"{rows} rows, the CSV has {want.num_rows}"
     # load() keeps coded columns dictionary-encoded; the comparison is of values, so decode them first
-    plain = {name: col.cast(col.type.value_type) if pa.types.is_dictionary(col.type) else col
-             for name, col in got.items()}
-    got_sorted = sort_by_key(pa.table(plain), res)
+    plain = pa.table({name: col.cast(col.type.value_type) if pa.types.is_dictionary(col.type) else col
+                      for name, col in got.items()})
+    # build writes rows in key order: usually the file equals the sorted CSV as it is, and one sort is enough
+    if all(plain.column(n).equals(want.column(n)) for n in want.column_names):   # types and values
+        return None
+    got_sorted = sort_by_key(plain, res)
     for name in want.column_names:
         a, b = got_sorted.column(name), want.column(name)
         if not a.type.equals(b.type):
@@ -270,18 +282,29 @@ def verify_release(path: str | os.PathLike, *, validate: bool = True) -> VerifyR
         for rel in _unlisted(source, hashed):
             where = "zip" if isinstance(source, ZipSource) else "release folder"
             result.add(rel, f"is in the {where} but has no recorded hash in datapackage.json")
-        if not result.mismatches:
+        if not result.mismatches and not validate:
             check_parquet(source, result)
     finally:
         source.close()
     if validate:
-        from balochistan_events.validation.engine import validate_package
-
-        try:
-            result.report = validate_package(p)
-        except PackageError as exc:
-            result.add(DESCRIPTOR, f"cannot be validated: {exc}")
+        _validate_and_check_parquet(p, result, parquet=not result.mismatches)
     return result
+
+
+def _validate_and_check_parquet(path: Path, result: VerifyResult, parquet: bool) -> None:
+    """Validate the release, then compare its Parquet files with the columns validation parsed from the
+    CSVs (one read of each CSV for both checks)."""
+    from balochistan_events.package.descriptor import open_package
+    from balochistan_events.validation.engine import validate_tables
+    from balochistan_events.validation.gate import typed_columns
+
+    try:
+        with open_package(path) as package:
+            result.report, tables = validate_tables(package)
+            if parquet:
+                check_parquet(package.source, result, typed_columns(tables) if result.report.valid else None)
+    except PackageError as exc:
+        result.add(DESCRIPTOR, f"cannot be validated: {exc}")
 
 
 def format_text(result: VerifyResult) -> str:
