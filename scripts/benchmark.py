@@ -54,52 +54,65 @@ BUILD = ("import sys\nimport balochistan_events.release.build as b\n"
 
 
 NOTES = """
-## 1M events, measured by hand
+## Before and after this round of work (issue 16)
 
-The run above had no time for `--million` (the machine was shared, load average 8 to 14 on 2 cores).
-Single runs on the 1M-event package (seed 0, 1,350 MB of CSV), the same day, same contention, with
-`/usr/bin/time`; wall-clock (CPU):
+The same script at the commit the work started from (`git checkout 9b0372e`, then
+`python scripts/benchmark.py --sizes 100000 --runs 1`), the same day and machine, 100k events, seed 1,
+one run each; wall-clock seconds (peak memory):
 
-- `load()` from CSV: 165 s (27.9 s), 3.27 GB; `pandas.read_csv` of the four files: 41.9 s (8.4 s),
-  2.24 GB. 3.9× wall-clock, 3.3× CPU time: the 2× target is missed (see "Where the time goes").
-- `load()` from Parquet (the extracted 1M release, five tables): 36.4 s (10.2 s), 2.26 GB;
-  `pq.read_table().to_pandas()` of the same files: 35.5 s (10.3 s), 1.71 GB. 1.02× wall-clock, 0.99× CPU
-  time: the 1.5× target is met (the issue measured 6.5× before this change).
-- `build` without the report: 23 min wall-clock (165 s CPU), peak 4.57 GB = 3.4× the CSV bytes
-  (before this change the issue measured 168 s wall and 6.2 GiB on a quiet machine, 4.9× the CSV). The
-  3× memory target is missed by 1.13×: the build holds every file and the zip in memory, and validation
-  inside it peaks at about 2.7× the CSV on its own. The 1M release (548 MB zip) builds, extracts and
-  loads back.
+| command | before | after (table above) |
+|---|---:|---:|
+| validate | 3.50 s (661 MB) | see above |
+| build without the report | 13.45 s (827 MB) | see above |
+| export acled / ucdp / geojson / hxl | 15.2 / 15.5 / 16.8 / 12.2 s | see above |
+| diff / verify | 5.7 / 12.9 s | see above |
 
-Profiled with py-spy (`py-spy record -f raw`, Python frames) and cProfile with a CPU-time clock on the
-100k-event package; figures are shares of samples or CPU seconds of one process.
+The shipped package's release is byte-identical before and after: `balochistan-events build --ref 2.0.0`
+still gives `e93c228371f73cc5d19ea213808bafc0135e18f3635b84014a5946f1d86f383e`, the published 2.0.0, and
+every export of the shipped and of a 10k-event synthetic package has the same sha256 as before
+(tests/release/test_one_pass.py and tests/exports/test_columnar.py pin each faster path to the plain one).
 
-- **load() from Parquet**, before: `combine_chunks()` on every column (30%), `to_pylist()` of coded
-  columns (23%) and `isin` / `where` / `pd.Categorical` over object Series (32%). Now coded columns are
-  read dictionary-encoded (as Parquet stores them), mapped to the schema's codes through their small
-  dictionary and handed to `pd.Categorical.from_codes`; row groups stay chunks; text goes to the
-  Arrow-backed string dtype without a Python object per cell. What remains is the Parquet decode that
-  the peer does too, plus importing pandas and pyarrow.compute (about 60% of a 100k-event run).
-- **load() from CSV**: the CSV reader shared with `validate` (package/csvread.py) is three quarters
-  of it at 1M events (cProfile, CPU: 18 of 24 s): pyarrow's parse of every column as text with quoted
-  newlines allowed, 14.5 s with its threads, then the byte scans that choose the fast path (3.5 s). The
-  typed parse is 1.1 s and the conversion to pandas 1.2 s. For scale, a bare pyarrow read of claims.csv
-  alone as text takes 9.1 s of CPU (6.9 s without quoted newlines), and `pandas.read_csv` reads all four
-  files in 8.4 s: the 2× target needs a typed read that skips text columns for numbers and dates, in the
-  reader itself.
-- **build**, before (100k, py-spy): deflate level 9 over every member 40% of samples; the derived
-  claims summary 24% (a second `load()` of every CSV, pandas groupby, and a per-cell Python CSV writer,
-  3.5 s); typed tables and Parquet 13%; validation 7%. Now (CPU seconds, cProfile): validation 5.2,
-  claims summary 2.2 (pandas groupby in package/summary.py), typed tables 2.5, Parquet 1.9, deflate
-  about 1.8 at level 1, the summary's CSV 0.7 (column-wise in Arrow, byte-identical to csv.writer),
-  imports 3. A build reads every CSV twice (once to validate, once to type it for Parquet): that,
-  not compression, is now its floor above `validate`.
-- **diff**: reading both sides' CSVs is about half its CPU; it used to parse and `take` every typed
-  column of both sides to find a few hundred edits (0.7 s of `take` alone at 100k). Now text is
-  compared for every row and only the cells whose text differs are parsed (every cell when a field's
-  definition changed), and no `take` is made when the rows are in the same order.
-- **verify**: validation is five sixths of it; the rest is inflating and hashing each member.
-  Parquet members are now stored, so they are hashed without inflating.
+## Where the time goes
+
+Profiled on this machine with py-spy (`py-spy record --threads -f raw`) and phase timers (wrapping the
+build's and the exports' functions with `time.perf_counter`), 100k and 1M events.
+
+- **build, export, report, verify** read and parsed every CSV twice: once to validate, once more with
+  `load()` or the Parquet writer (a third of an export's time at 100k). They now take the typed columns
+  validation parsed (`validation/gate.py`, `validate_tables`).
+- **validate** (1M events, samples per thread): the main thread reads each CSV: pyarrow's parse of every
+  column as text, then the byte checks that decide whether pyarrow's reading can be trusted (NUL, CR,
+  blank lines, a quote with text on both sides, control characters). Those were five passes over the
+  bytes, two building file-sized boolean masks (the quote check alone 4.2 s at 1M); they are one pass in
+  1 MiB slices now. Two worker threads run the column checks (type parse and constraints, about 13 s of
+  samples at 1M) and the keys and rules (hashing every key about 7 s; the claims' six-column unique key
+  now skips hashing the quotes when the other five columns never repeat together). What remains is Arrow
+  kernels over every cell and pyarrow's text parse: the distance to a bare read is the checks themselves.
+- **Memory**: Arrow's pools keep freed pages for a while: at its peak `validate` held 649 MB resident
+  with 181 MB of live Arrow data (100k). The command-line tool sets jemalloc's decay to 0
+  (package/memory.py): 474 MiB against 620 MiB (farm-bench, 3 runs each, same wall-clock within 3%); at 1M
+  it costs about 8% of wall-clock against a 1 s decay (25.0 s against 23.2 s), which holds 350 MB more.
+- **build** (100k, phase timers, before): typing every CSV again for Parquet 2.5 s, the claims summary
+  (pandas groupby and joins) 2.2 s, deflate 2.1 s, validation 2.0 s, Parquet 1.8 s, all on one thread.
+  Now: the zip is streamed to a file (data files copied from the staging folder, never held whole), the
+  data files are deflated on one worker thread and the Parquet files written on another (a row group at
+  a time, without a sorted copy of the table) while the main thread computes the claims summary, now
+  one sort and numpy reductions over runs of rows. At 1M (phase timers): staging copy 5 s, validation
+  25 s, claims summary and its CSV 28 s with the Parquet files (31 s of work) beside it, zip 4 s.
+- **exports** (100k, before): per-event Python loops grouping each event's sources (2.8 s in ACLED),
+  `csv.writer` row by row (2.1 s), `json.dumps` per GeoJSON feature (4.5 s). Now the grouping is Arrow
+  (dictionary codes, one sort, list arrays joined per event), the CSV is built column by column with Arrow
+  string kernels, and each GeoJSON property is encoded once per distinct value and joined column-wise.
+  What is left per row is Python code for the crosswalks that need it (actor names, interaction labels,
+  fatality rule) and importing pandas (0.9 s cold on this machine; `validate` never imports it).
+- **load() from CSV** uses the strict reader `validate` uses, because `load()` refuses the same hostile
+  bytes (terminal escapes, NUL, unclosed or glued quotes: tests/hostile). Skipping those checks for
+  `load()` was tried and reverted when the hostile-input tests failed. `pandas.read_csv` does none of
+  them and reads text columns as Python objects, not Arrow strings; matching it within 2× would need
+  those checks inside the CSV parser itself.
+- **verify**: every member is inflated and hashed (a fifth of its time), then the package is validated
+  and the Parquet files compared with the columns validation parsed (one read of each CSV; one sort,
+  since build writes Parquet in key order). It no longer imports pandas.
 
 ## Compression of the release zip
 

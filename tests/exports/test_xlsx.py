@@ -158,3 +158,20 @@ def test_the_release_zip_ships_the_workbook(tmp_path_factory):
     assert wb.sheetnames == ["README", *TABLES, "claims_summary"]
     # the release's workbook is the one `export --to xlsx` makes from the release itself
     assert data == workbook_bytes(load_for_export(zip_path), None, summary_schema)
+
+
+def test_the_workbook_is_written_with_openpyxl_s_own_xml_writer(monkeypatch, root):
+    """With lxml installed openpyxl writes other bytes: the module chooses the pure-Python writer before
+    openpyxl's first import, and refuses to write when openpyxl was already imported with lxml."""
+    import os
+
+    import openpyxl
+
+    from balochistan_events.errors import PackageError
+    from balochistan_events.exports import load_for_export, xlsx
+
+    assert os.environ.get("OPENPYXL_LXML") == "False"
+    ds = load_for_export(root)
+    monkeypatch.setattr(openpyxl, "LXML", True)
+    with pytest.raises(PackageError, match="lxml"):
+        xlsx.workbook_bytes(ds)

@@ -41,6 +41,25 @@ MIN_WIDTH = 8
 # Excel's limit on a cell's text; the package's own limits are far below it.
 EXCEL_CELL_LIMIT = 32767
 
+# openpyxl writes its XML with lxml when lxml is installed, else with its own pure-Python writer, and the
+# two give different bytes: a release's workbook (and so the release zip) would depend on whether lxml
+# happens to be installed. The pure-Python writer is the one releases were built with; choose it before
+# openpyxl is first imported (openpyxl reads OPENPYXL_LXML once, at import).
+os.environ.setdefault("OPENPYXL_LXML", "False")
+
+
+def _check_xml_writer() -> None:
+    """Refuse to write a workbook whose bytes would differ from a release's: openpyxl imported with lxml
+    (by the calling program, before this module set OPENPYXL_LXML)."""
+    import openpyxl
+
+    if getattr(openpyxl, "LXML", False):
+        from balochistan_events.errors import PackageError
+
+        raise PackageError("openpyxl was imported with lxml before balochistan_events.exports.xlsx, so the "
+                           "workbook would not be byte-reproducible; set OPENPYXL_LXML=False before importing "
+                           "openpyxl (or import balochistan_events.exports.xlsx first)")
+
 SummarySchema = Callable[[Any, list[str]], dict]
 
 
@@ -249,11 +268,13 @@ def workbook_bytes(ds: Any, when: dt.datetime | None = None, summary_schema: Sum
     """The .xlsx file's bytes; the same package and date give the same bytes."""
     from openpyxl.writer.excel import ExcelWriter
 
+    _check_xml_writer()
     when = when or workbook_date(ds.descriptor)
     wb = build_workbook(ds, when, summary_schema)
     buf = io.BytesIO()
-    # ExcelWriter, not Workbook.save: save() stamps the current time as the modified date
-    archive = zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    # ExcelWriter, not Workbook.save: save() stamps the current time as the modified date. Stored, not
+    # deflated: _fixed_zip reads every entry back and deflates it once, at level 9
+    archive = zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED, allowZip64=True)
     ExcelWriter(wb, archive).save()
     return _fixed_zip(buf.getvalue(), when)
 
