@@ -60,17 +60,43 @@ The same script at the commit the work started from (`git checkout 9b0372e`, the
 `python scripts/benchmark.py --sizes 100000 --runs 1`), the same day and machine, 100k events, seed 1,
 one run each; wall-clock seconds (peak memory):
 
-| command | before | after (table above) |
+| command | before (1 run) | after (median of 3, table above) |
 |---|---:|---:|
-| validate | 3.50 s (661 MB) | see above |
-| build without the report | 13.45 s (827 MB) | see above |
-| export acled / ucdp / geojson / hxl | 15.2 / 15.5 / 16.8 / 12.2 s | see above |
-| diff / verify | 5.7 / 12.9 s | see above |
+| validate | 3.50 s (661 MB) | 3.28 s (464 MB) |
+| build without the report | 13.45 s (827 MB) | 8.65 s (687 MB) |
+| export acled / ucdp / geojson / hxl | 15.2 / 15.5 / 16.8 / 12.2 s | 9.3 / 8.4 / 9.0 / 6.3 s |
+| diff / verify | 5.7 / 12.9 s | 5.7 / 7.6 s |
+| load() from CSV / from Parquet | 3.78 / 1.79 s | 2.91 / 1.82 s |
 
 The shipped package's release is byte-identical before and after: `balochistan-events build --ref 2.0.0`
 still gives `e93c228371f73cc5d19ea213808bafc0135e18f3635b84014a5946f1d86f383e`, the published 2.0.0, and
 every export of the shipped and of a 10k-event synthetic package has the same sha256 as before
 (tests/release/test_one_pass.py and tests/exports/test_columnar.py pin each faster path to the plain one).
+
+## Why the missed targets are missed
+
+- **validate against frictionless at 100k** (20× for 25×): frictionless' own time is fixed, so 25× needs
+  `validate` at 2.7 s here. The byte checks are one pass now; what remains is the text parse and the
+  checks on every cell (types, constraints, keys, the domain rules), already Arrow kernels on two threads.
+- **validate against a bare pyarrow read at 1M** (2.9× for 1.5×): the bare read infers types and never
+  looks at a cell again; `validate` parses every column as text (quoted newlines allowed), then parses
+  types and runs every check over every cell. On two cores the checks cannot hide behind the read.
+- **load() from CSV at 1M** (3.6× for 2×): see load() below: the hostile-input checks are kept.
+- **load() from Parquet at 1M** (one run: 1.55× for 1.5×): coded columns become categoricals with the
+  schema's categories and text becomes Arrow-backed strings, which `pq.read_table().to_pandas()` does
+  not do; the previous round measured 1.02× on a shared machine, so the single run here is near the line.
+- **build's memory at 100k** (4.4× for 3×): the interpreter and its libraries hold about 115 MB before
+  any data (0.7× the CSV bytes at 100k), and validation alone peaks at 3× there. At 1M, where that fixed
+  part no longer counts, the build peaks at 2.8×.
+- **exports at 100k** (ACLED 2.8×, GED 2.6×, GeoJSON 2.7× for 2×; HXL 1.9× met): after validating they
+  import pandas (0.9 s cold here), turn the typed columns into DataFrames, and run the crosswalks that
+  need Python per event (actor names, interaction and violence type, the fatality rule, GED's sides).
+- **verify at 100k** (2.3× for 2×): it inflates and hashes every member of the zip, then validates and
+  decodes every Parquet file to compare it with the CSV, which `validate` does not.
+- **The whole build with its documents** (no target; 468 s and 5.1 GB at 100k, 51 s at 10k): the Excel
+  workbook dominates. openpyxl builds a Python object per cell and writes XML in pure Python; a faster
+  writer (openpyxl's write-only mode, or lxml) writes other bytes, and a release must rebuild byte for
+  byte (`build --ref 2.0.0`), so it is left as it is for now. The report itself takes 10.6 s at 100k.
 
 ## Where the time goes
 
@@ -430,15 +456,19 @@ def target_lines(rows: list[dict]) -> list[str]:
                        f"{'met' if value <= limit else f'missed by {value / limit:.2f}×'}.")
             continue
         wall, cpu = m.wall / r["t"][ref].wall, m.cpu / max(r["t"][ref].cpu, 1e-9)
-        if name == "frictionless validate":        # worded as: how many times faster we are
-            shown, need = f"{1 / wall:.1f}× wall-clock, {1 / cpu:.1f}× CPU time", f"{1 / limit:.0f}×"
-        else:
-            shown, need = f"{wall:.2f}× wall-clock, {cpu:.2f}× CPU time", f"{limit:g}×"
+        if name == "frictionless validate":        # worded as: how many times faster validate is
+            need = 1 / limit
+            verdict = ("met" if wall >= need and cpu >= need else
+                       f"missed: {wall:.1f}× of {need:.0f}× (wall), {cpu:.1f}× (CPU)")
+            out.append(f"- {n:,} events, {words} (need {need:.0f}×): {wall:.1f}× wall-clock, {cpu:.1f}× CPU time "
+                       f"— {verdict}.")
+            continue
+        shown, need_text = f"{wall:.2f}× wall-clock, {cpu:.2f}× CPU time", f"{limit:g}×"
         verdict = ("met" if wall <= limit and cpu <= limit else
                    f"missed by {wall / limit:.2f}× (wall) and {cpu / limit:.2f}× (CPU)" if wall > limit and cpu > limit
                    else "met on wall-clock, missed on CPU time" if wall <= limit
                    else "met on CPU time, missed on wall-clock")
-        out.append(f"- {n:,} events, {words} (need {need}): {shown} — {verdict}.")
+        out.append(f"- {n:,} events, {words} (need {need_text}): {shown} — {verdict}.")
     return out
 
 
