@@ -175,3 +175,21 @@ def test_the_workbook_is_written_with_openpyxl_s_own_xml_writer(monkeypatch, roo
     monkeypatch.setattr(openpyxl, "LXML", True)
     with pytest.raises(PackageError, match="lxml"):
         xlsx.workbook_bytes(ds)
+
+
+def test_a_table_longer_than_an_excel_sheet_gets_a_note_instead_of_rows(monkeypatch, root):
+    """Excel holds 1,048,576 rows a sheet; past that the sheet says where the data is (limit lowered here)."""
+    import io
+
+    import openpyxl
+
+    from balochistan_events.exports import load_for_export, xlsx
+
+    ds = load_for_export(root)
+    monkeypatch.setattr(xlsx, "EXCEL_MAX_ROWS", len(ds.events) + 1)        # events fit; claims do not
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx.workbook_bytes(ds)))
+    assert wb.sheetnames == ["README", "events", "actors", "sources", "claims", "claims_summary"]
+    assert wb["events"].max_row == len(ds.events) + 1
+    note = wb["claims"]["A1"].value
+    assert wb["claims"].max_row == 1 and f"{len(ds.claims):,} rows" in note and "data/claims.csv" in note
+    assert "claims" in {r[0] for r in wb["README"].iter_rows(values_only=True) if r and r[0]}

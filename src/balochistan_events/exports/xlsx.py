@@ -40,6 +40,7 @@ MAX_WIDTH = 60
 MIN_WIDTH = 8
 # Excel's limit on a cell's text; the package's own limits are far below it.
 EXCEL_CELL_LIMIT = 32767
+EXCEL_MAX_ROWS = 1_048_576      # rows in an Excel sheet, header included
 
 # openpyxl writes its XML with lxml when lxml is installed, else with its own pure-Python writer, and the
 # two give different bytes: a release's workbook (and so the release zip) would depend on whether lxml
@@ -227,7 +228,11 @@ def build_workbook(ds: Any, when: dt.datetime, summary_schema: SummarySchema | N
     for name, res in ds.resources.items():
         if name == SUMMARY or not hasattr(ds, name):
             continue
-        df = _by_key(getattr(ds, name), res.schema.get("primaryKey"))
+        table = getattr(ds, name)
+        if _too_long(wb, name, len(table), res.path):
+            schemas.append((name, res.schema))
+            continue
+        df = _by_key(table, res.schema.get("primaryKey"))
         header, columns = _table_columns(df, res.fields)
         _write_sheet(wb.create_sheet(name), header, columns)
         schemas.append((name, res.schema))
@@ -236,8 +241,9 @@ def build_workbook(ds: Any, when: dt.datetime, summary_schema: SummarySchema | N
     summary = summary.sort_values(keys, kind="mergesort").reset_index(drop=True)
     schema = summary_schema(SimpleNamespace(resources=ds.resources), list(summary.columns)) if summary_schema \
         else {"fields": [{"name": c, "type": _frame_type(summary[c])} for c in summary.columns]}
-    header, columns = _table_columns(summary, schema["fields"])
-    _write_sheet(wb.create_sheet(SUMMARY), header, columns)
+    if not _too_long(wb, SUMMARY, len(summary), "data/claims_summary.csv"):
+        header, columns = _table_columns(summary, schema["fields"])
+        _write_sheet(wb.create_sheet(SUMMARY), header, columns)
     schemas.append((SUMMARY, schema))
     _write_readme(readme, _readme_rows(ds.descriptor, schemas, when))
     naive = when.astimezone(dt.timezone.utc).replace(tzinfo=None)
@@ -248,6 +254,17 @@ def build_workbook(ds: Any, when: dt.datetime, summary_schema: SummarySchema | N
     props.created = naive
     props.modified = naive
     return wb
+
+
+def _too_long(wb: Any, name: str, rows: int, path: str) -> bool:
+    """A table longer than an Excel sheet gets a sheet that says so (and where the data is) instead of
+    its rows: Excel would refuse the file, or drop rows without a word."""
+    if rows < EXCEL_MAX_ROWS:
+        return False
+    wb.create_sheet(name).append([f"{name} has {rows:,} rows, more than an Excel sheet holds "
+                                  f"({EXCEL_MAX_ROWS - 1:,} below its header). Read {path} (or the release's "
+                                  "Parquet file of the same name) instead; the columns are described in README."])
+    return True
 
 
 def _fixed_zip(raw: bytes, when: dt.datetime) -> bytes:
