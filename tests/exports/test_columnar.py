@@ -10,9 +10,9 @@ import pytest
 
 from balochistan_events.exports.common import (
     EventLists,
+    _distinct_lists,
     csv_columns_text,
     csv_text,
-    distinct_per_event,
     joined_per_event,
     lookup,
 )
@@ -51,7 +51,12 @@ def _reference(events, items):
     return {e: sorted(v) for e, v in out.items()}
 
 
-def test_distinct_per_event_sorts_and_dedupes_as_python_does():
+def distinct_per_event(events, items):
+    keys, lists = _distinct_lists(events, items)
+    return dict(zip(keys.to_pylist(), lists.to_pylist(), strict=True))
+
+
+def test_distinct_lists_sort_and_dedupe_as_python_does():
     rng = random.Random(5)
     words = ["b", "a", "B", "ä", "a b", "", "z", "é", "Z", "10", "9"]
     events = [rng.choice(["E2", "E1", "E10", None, "É"]) for _ in range(2000)]

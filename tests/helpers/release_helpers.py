@@ -29,6 +29,13 @@ All notable changes to this sample package.
 """
 
 
+def set_git_identity(monkeypatch) -> None:
+    """Commits with a fixed author and committer, and no SOURCE_DATE_EPOCH from the caller's shell."""
+    for key, value in GIT_ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+
+
 def make_package(dest: Path, changelog: bool = True) -> Path:
     """The sample package, unreleased, with a changelog holding only an [Unreleased] section (the
     repository's own CHANGELOG has released entries that a sample must not inherit)."""

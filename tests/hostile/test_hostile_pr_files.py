@@ -21,7 +21,7 @@ from balochistan_events.cli import cli
 from balochistan_events.package import atomic
 from balochistan_events.package.lock import package_lock
 from hostile_support import assert_clean
-from release_helpers import GIT_ENV, add_actor, commit, git_repo, snapshot
+from release_helpers import GIT_ENV, add_actor, commit, git_repo, set_git_identity, snapshot
 
 DATE = "2026-11-23"
 RELEASE = ["release", "--bump", "minor", "--date", DATE]
@@ -31,9 +31,7 @@ STUB = {"codebook.md": b"codebook stub\n", "report.html": b"report stub\n"}
 
 @pytest.fixture(autouse=True)
 def git_identity(monkeypatch):
-    for key, value in GIT_ENV.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    set_git_identity(monkeypatch)
 
 
 @pytest.fixture

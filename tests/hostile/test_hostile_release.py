@@ -20,7 +20,7 @@ from balochistan_events.package import atomic as atomic
 
 release_module = pytest.importorskip("balochistan_events.release.publish")
 from hostile_support import assert_clean  # noqa: E402
-from release_helpers import GIT_ENV, add_actor, commit, git_repo, snapshot  # noqa: E402
+from release_helpers import GIT_ENV, add_actor, commit, git_repo, set_git_identity, snapshot  # noqa: E402
 
 DATE = "2026-11-23"
 ARGS = ["release", "--bump", "minor", "--date", DATE]
@@ -52,9 +52,7 @@ INTERRUPTS = [(s, n, "error") for s, n in POINTS] + [(s, n, "ctrl-c") for s, n i
 
 @pytest.fixture(autouse=True)
 def git_identity(monkeypatch):
-    for key, value in GIT_ENV.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    set_git_identity(monkeypatch)
 
 
 @pytest.fixture

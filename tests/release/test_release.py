@@ -14,7 +14,6 @@ from balochistan_events.cli import cli
 from balochistan_events.release import build as build_module
 from balochistan_events.release import publish as release_module
 from release_helpers import (
-    GIT_ENV,
     add_actor,
     commit,
     correct_actor,
@@ -22,6 +21,7 @@ from release_helpers import (
     git_repo,
     read_rows,
     remove_field,
+    set_git_identity,
     snapshot,
     write_rows,
 )
@@ -31,9 +31,7 @@ DATE = "2026-11-23"
 
 @pytest.fixture(autouse=True)
 def git_identity(monkeypatch):
-    for key, value in GIT_ENV.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    set_git_identity(monkeypatch)
 
 
 @pytest.fixture

@@ -16,16 +16,14 @@ from balochistan_events.cli import cli
 from balochistan_events.package.gitsource import latest_release, resolve_version
 from balochistan_events.release import build as build_module
 from conftest import ROOT
-from release_helpers import GIT_ENV, add_actor, commit, git, git_repo
+from release_helpers import GIT_ENV, add_actor, commit, git, git_repo, set_git_identity
 
 DATE = "2026-11-23"
 
 
 @pytest.fixture(autouse=True)
 def git_identity(monkeypatch):
-    for key, value in GIT_ENV.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    set_git_identity(monkeypatch)
     monkeypatch.setattr(build_module, "render_documents",
                         lambda staging, when, columns=None: {"codebook.md": b"codebook stub\n", "report.html": b"report stub\n"})
 

@@ -27,7 +27,6 @@ PERSON_TOTALS = ("all_persons", "unspecified")
 @dataclass(frozen=True)
 class Mapping:
     """One of our fields mapped to a peer column, optionally with a code translation."""
-
     table: str
     field: dict
     column: str
@@ -203,11 +202,6 @@ def per_subject(fig: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def sources_per_event(ds: Any) -> dict[str, list[str]]:
-    """event_id -> the distinct source_ids its claims cite, sorted."""
-    return distinct_per_event(ds.claims["event_id"], ds.claims["source_id"])
-
-
 def arrow_text(column: pd.Series | pa.Array | Sequence[str | None]) -> pa.Array:
     """A text column as an Arrow string array: zero-copy for pandas' Arrow-backed strings, decoded for
     categoricals, converted for lists."""
@@ -222,29 +216,18 @@ def arrow_text(column: pd.Series | pa.Array | Sequence[str | None]) -> pa.Array:
     return arr.cast(pa.string()) if not pa.types.is_string(arr.type) else arr
 
 
-def lookup(keys: pd.Series, table_keys: pd.Series, table_values: pd.Series | Sequence[str | None]) -> pa.Array:
+def lookup(keys: pd.Series | pa.Array, table_keys: pd.Series, table_values: pd.Series | Sequence[str | None]) -> pa.Array:
     """For each key, the value of its row in a lookup table (first match; null when absent): a vectorised
     dict.get over a whole column, e.g. each claim's source_id -> that source's publisher."""
-    import pyarrow.compute as pc
+    from balochistan_events.validation.kernels import lookup as take_by_key
 
-    positions = pc.index_in(arrow_text(keys), value_set=arrow_text(table_keys))
-    return arrow_text(table_values).take(positions)
-
-
-def distinct_per_event(event_ids: pd.Series | pa.Array | Sequence[str | None],
-                       items: pd.Series | pa.Array | Sequence[str | None]) -> dict[str, list[str]]:
-    """event_id -> the distinct items paired with it (missing ones left out), sorted by code point (as
-    Python sorts str). Arrow dedupes and sorts the pairs; Python only cuts the sorted run into lists."""
-    keys, lists = _distinct_lists(event_ids, items)
-    return dict(zip(keys.to_pylist(), lists.to_pylist(), strict=True))
+    return take_by_key(arrow_text(keys), arrow_text(table_keys), arrow_text(table_values))
 
 
 def joined_per_event(event_ids: pd.Series | pa.Array | Sequence[str | None],
                      items: pd.Series | pa.Array | Sequence[str | None], wanted: Sequence[str], sep: str) -> list[str]:
-    """For each event of `wanted`: its distinct items, sorted as distinct_per_event sorts them, joined by
+    """For each event of `wanted`: its distinct items in code point order (as Python sorts str), joined by
     `sep` ('' for an event without items). All in Arrow: no Python step per event."""
-    import pyarrow.compute as pc
-
     keys, lists = _distinct_lists(event_ids, items)
     joined = pc.binary_join(lists, sep)
     at = pc.index_in(pa.array(wanted, pa.string()), value_set=keys)
@@ -254,10 +237,7 @@ def joined_per_event(event_ids: pd.Series | pa.Array | Sequence[str | None],
 class EventLists:
     """Each event's distinct items (e.g. the source_ids its claims cite) in code point order, held as one
     Arrow list array, and per-event texts made from them without a Python step per event."""
-
     def __init__(self, event_ids: Any, items: Any, wanted: Sequence[str]) -> None:
-        import pyarrow.compute as pc
-
         keys, lists = _distinct_lists(event_ids, items)
         self.items = lists.values
         self.offsets = lists.offsets.to_numpy()
@@ -265,16 +245,12 @@ class EventLists:
 
     def counts(self) -> list[str]:
         """How many items each wanted event has, as text."""
-        import pyarrow.compute as pc
-
         n = pa.array(np.diff(self.offsets)).take(self.at)
         return pc.cast(pc.fill_null(n, 0), pa.string()).to_pylist()
 
     def joined(self, sep: str, per_item: pa.Array | None = None) -> list[str]:
         """Each wanted event's items (or `per_item`: a value for each item, aligned with self.items), blank
         ones left out, joined by `sep`; '' for an event without items."""
-        import pyarrow.compute as pc
-
         flat = pc.fill_null(arrow_text(per_item if per_item is not None else self.items), "")
         keep = pc.not_equal(pc.utf8_length(pc.utf8_trim_whitespace(flat)), 0).to_numpy(zero_copy_only=False)
         kept = np.r_[0, np.cumsum(keep)]
@@ -285,8 +261,6 @@ class EventLists:
 def _distinct_lists(event_ids: Any, items: Any) -> tuple[pa.Array, pa.ListArray]:
     """(event ids, list of each one's distinct items in code point order). Both columns are dictionary
     encoded, so the sort and the dedupe run on integer codes (the items' dictionary is ranked once)."""
-    import pyarrow.compute as pc
-
     e, v = arrow_text(event_ids), arrow_text(items)
     present = pc.and_(pc.is_valid(e), pc.is_valid(v))
     e, v = e.filter(present), v.filter(present)
@@ -325,9 +299,6 @@ def csv_columns_text(header: list[str], columns: Sequence[Sequence[str | None]],
     """csv_text() from columns of text, built by Arrow kernels instead of a Python call per row: a cell is
     quoted (inner quotes doubled) when it holds a comma, a quote, CR or LF, as the csv module quotes with
     LF line ends; None is an empty cell. Same bytes as csv_text() for such columns, several times faster."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     if len(header) < 2 or not columns or not len(columns[0]):
         return csv_text(header, zip(*columns, strict=True), extra_rows)   # the csv module's corner cases
     quoted = []
